@@ -1,0 +1,59 @@
+# One script, same locally and in CI: `.ci/run` calls `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DIR ?= safeguard-data/demo
+DEMO_ACCOUNTS ?= 30000
+DEMO_SEED ?= 7
+SCALE ?= small
+PYTEST_WORKERS ?= 2
+
+.PHONY: help venv system-deps test check lint types pytest demo demo-data serve bench clean
+
+help:
+	@echo "make demo   set up, generate a synthetic operation, run the pipeline, serve the web app"
+	@echo "make test   set up and run lint, types and every test (SQLite, PostgreSQL, browser)"
+	@echo "make check  lint and types only;  make bench  every benchmark (SCALE=small|full)"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip setuptools wheel
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Debian's PostgreSQL server and Chromium, for the integration and browser tests.
+system-deps:
+	@bash scripts/system-deps.sh
+
+lint: venv
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+types: venv
+	$(BIN)/mypy
+
+check: lint types
+
+pytest: venv system-deps
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -q
+
+test: check pytest
+
+demo-data: venv
+	test -f $(DEMO_DIR)/synth/ground_truth.json || \
+	  $(BIN)/safeguard synth $(DEMO_DIR)/synth --accounts $(DEMO_ACCOUNTS) --seed $(DEMO_SEED)
+	SAFEGUARD_DATA_DIR=$(DEMO_DIR) $(BIN)/safeguard run $(DEMO_DIR)/synth/delivery \
+	  --operation demo --synth-dir $(DEMO_DIR)/synth
+
+demo: demo-data
+	SAFEGUARD_DATA_DIR=$(DEMO_DIR) $(BIN)/safeguard serve --host 127.0.0.1 --port 8000
+
+bench: venv
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b --scale $(SCALE) || exit 1; done
+
+clean:
+	rm -rf $(VENV) safeguard-data .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,48 @@
+"""The ``safeguard`` Typer application: each verb group registers itself from its module."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+from safeguard import __version__
+
+__all__ = ["VERB_MODULES", "app", "main"]
+
+app = typer.Typer(
+    name="safeguard",
+    help=(
+        "Safeguard: ingest a partner's handover, match known material, attribute, link, "
+        "prioritise and package intelligence for UK police forces. Hashes and metadata only."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+#: Modules under ``safeguard.cli`` that each define ``register(app)``.
+VERB_MODULES: tuple[str, ...] = ()
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"safeguard {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Safeguard command line."""
+
+
+for _name in VERB_MODULES:
+    importlib.import_module(f"safeguard.cli.{_name}").register(app)
+
+
+def main() -> None:
+    app()

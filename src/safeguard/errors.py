@@ -1,0 +1,76 @@
+"""The one exception hierarchy of Safeguard.
+
+Every error a user can cause or meet derives from :class:`SafeguardError`, carries a message
+written for that user, and maps to a CLI exit code. Code never raises bare ``Exception``.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "DeliveryRejected",
+    "FormatError",
+    "HashSetError",
+    "ImageDecodeError",
+    "NotFoundError",
+    "PipelineError",
+    "PluginError",
+    "SafeguardError",
+    "StoreError",
+]
+
+
+class SafeguardError(Exception):
+    """Base of every error Safeguard raises on purpose."""
+
+    exit_code = 1
+
+
+class ConfigError(SafeguardError):
+    """A setting is missing or invalid."""
+
+    exit_code = 2
+
+
+class PluginError(SafeguardError):
+    """A plugin registry is inconsistent (duplicate or unknown name)."""
+
+
+class StoreError(SafeguardError):
+    """The store cannot be opened, migrated or written."""
+
+
+class NotFoundError(SafeguardError):
+    """A named record (operation, delivery, subject...) does not exist."""
+
+    exit_code = 3
+
+
+class FormatError(SafeguardError):
+    """Input that cannot be parsed at all."""
+
+
+class DeliveryRejected(SafeguardError):
+    """A whole delivery is refused (checksum mismatch, missing file, unparseable table).
+
+    The store is left unchanged when this is raised.
+    """
+
+    exit_code = 4
+
+
+class HashSetError(SafeguardError):
+    """A hash set cannot be imported or exported."""
+
+
+class ImageDecodeError(SafeguardError):
+    """An image file cannot be decoded; ``reason`` says why."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: cannot decode image: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class PipelineError(SafeguardError):
+    """A stage cannot run (missing prerequisite stage, empty operation...)."""

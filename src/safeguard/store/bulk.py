@@ -1,0 +1,70 @@
+"""Batched bulk writes: executemany on SQLite, COPY on PostgreSQL.
+
+Rows are tuples in the order of ``columns``, values already in storage form: timestamps as
+naive-UTC text from :func:`ts_text` (or Arrow's ``strftime`` with :data:`TS_FORMAT`), JSON as
+text from :func:`json_text`. Callers hold the transaction; nothing here commits.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import Connection
+
+__all__ = ["TS_FORMAT", "bulk_insert", "json_text", "ts_text"]
+
+#: Text form of a UTC timestamp that both SQLite (SQLAlchemy's format) and PostgreSQL accept.
+TS_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+
+
+def ts_text(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}")
+    return value.astimezone(UTC).strftime(TS_FORMAT)
+
+
+def json_text(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True, default=str)
+
+
+def _batches(rows: Iterable[Sequence[Any]], size: int) -> Iterable[list[Sequence[Any]]]:
+    it = iter(rows)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def bulk_insert(
+    conn: Connection,
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    batch_size: int = 50_000,
+) -> int:
+    """Insert ``rows`` into ``table`` inside the caller's transaction; return the count."""
+    cols = ", ".join(columns)
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    count = 0
+    if conn.dialect.name == "postgresql":
+        with raw.cursor() as cur, cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+        return count
+    marks = ", ".join("?" for _ in columns)
+    sql = f"INSERT INTO {table} ({cols}) VALUES ({marks})"
+    cur = raw.cursor()
+    try:
+        for batch in _batches(rows, batch_size):
+            cur.executemany(sql, batch)
+            count += len(batch)
+    finally:
+        cur.close()
+    return count

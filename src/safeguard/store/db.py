@@ -1,0 +1,133 @@
+"""Opening the store: engine, sessions, migrations to head.
+
+``Store`` is the one handle stages get. It knows its dialect, so bulk writers can pick
+executemany (SQLite) or COPY (PostgreSQL).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, select
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from safeguard.config import Settings
+from safeguard.errors import NotFoundError, StoreError
+from safeguard.store.models import Operation
+
+__all__ = ["MIGRATIONS_DIR", "Store", "alembic_config"]
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA temp_store=MEMORY")
+    cur.execute("PRAGMA cache_size=-200000")
+    cur.close()
+
+
+def _make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, future=True)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if url.startswith("postgresql"):
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        return create_engine(url, future=True, connect_args={"options": "-c timezone=UTC"})
+    raise StoreError(f"unsupported database URL {url!r}: use sqlite:/// or postgresql://")
+
+
+class Store:
+    """An open, migrated store."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, settings: Settings, *, migrate: bool = True) -> Store:
+        return cls.open_url(settings.url, migrate=migrate)
+
+    @classmethod
+    def open_url(cls, url: str, *, migrate: bool = True) -> Store:
+        if url.startswith("sqlite:///") and ":memory:" not in url:
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        store = cls(_make_engine(url))
+        if migrate:
+            store.upgrade()
+        return store
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def upgrade(self) -> None:
+        """Bring the schema to the newest migration (a no-op when it is there already)."""
+        cfg = alembic_config(self.engine.url.render_as_string(hide_password=False))
+        head = ScriptDirectory.from_config(cfg).get_current_head()
+        try:
+            with self.engine.connect() as conn:
+                current = MigrationContext.configure(conn).get_current_revision()
+                if current == head:
+                    return
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+                conn.commit()
+        except OperationalError as exc:
+            raise StoreError(f"cannot open the store at {self.engine.url!r}: {exc.orig}") from exc
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on any error."""
+        with self._sessions() as session:
+            try:
+                yield session
+                session.commit()
+            except SQLAlchemyError:
+                session.rollback()
+                raise
+            except BaseException:
+                session.rollback()
+                raise
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A Core connection in one transaction, for bulk work."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    def operation_id(self, name: str, *, create: bool = False, user: str = "") -> int:
+        with self.session() as s:
+            op_id = s.scalar(select(Operation.id).where(Operation.name == name))
+            if op_id is not None:
+                return op_id
+            if not create:
+                raise NotFoundError(f"no operation named {name!r} (see `safeguard operations`)")
+            op = Operation(name=name, created_by=user)
+            s.add(op)
+            s.flush()
+            return op.id
+
+    def dispose(self) -> None:
+        self.engine.dispose()

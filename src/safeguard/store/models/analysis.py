@@ -1,0 +1,153 @@
+"""What the analysis stages conclude: attributions, subjects and links, network, assessments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Float, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from safeguard.store.models.base import Base, BigId, JsonDoc, UtcDateTime, utcnow
+
+__all__ = [
+    "Assessment",
+    "Attribution",
+    "CheckFinding",
+    "LinkEvidence",
+    "RegisterEntry",
+    "Subject",
+    "SubjectAccount",
+    "SubjectAction",
+    "SubjectNetwork",
+]
+
+
+class Attribution(Base):
+    """Where an account (``subject_id`` null) or a subject (``account_id`` null) is."""
+
+    __tablename__ = "attribution"
+    __table_args__ = (
+        Index("ix_attribution_op_account", "operation_id", "account_id"),
+        Index("ix_attribution_op_subject", "operation_id", "subject_id"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), nullable=True)
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("subject.id"), nullable=True)
+    country: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    region: Mapped[str | None] = mapped_column(Text, nullable=True)
+    force_id: Mapped[str | None] = mapped_column(String(60), nullable=True, index=True)
+    pfa_code: Mapped[str | None] = mapped_column(String(9), nullable=True)
+    rocu: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    confidence: Mapped[str] = mapped_column(String(10))
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    alternatives: Mapped[list[Any]] = mapped_column(JsonDoc, default=list)
+    evidence: Mapped[list[Any]] = mapped_column(JsonDoc, default=list)
+
+
+class Subject(Base):
+    """A person, as far as the evidence links accounts together."""
+
+    __tablename__ = "subject"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
+    label: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class SubjectAccount(Base):
+    __tablename__ = "subject_account"
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subject.id"), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), primary_key=True)
+
+
+class LinkEvidence(Base):
+    """Why two accounts are (or were considered to be) the same person."""
+
+    __tablename__ = "link_evidence"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
+    account_a: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    account_b: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    linker: Mapped[str] = mapped_column(String(60))
+    strength: Mapped[str] = mapped_column(String(10))
+    score: Mapped[float] = mapped_column(Float)
+    accepted: Mapped[bool] = mapped_column(default=True)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)
+
+
+class SubjectAction(Base):
+    """An analyst's split or merge of subjects: recorded, reversible, audited."""
+
+    __tablename__ = "subject_action"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    account_ids: Mapped[list[Any]] = mapped_column(JsonDoc, default=list)
+    justification: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    reverted_by: Mapped[int | None] = mapped_column(BigId, nullable=True)
+
+
+class SubjectNetwork(Base):
+    """A subject's place in the sharing network, written by the resolve stage."""
+
+    __tablename__ = "subject_network"
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subject.id"), primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
+    degree: Mapped[int] = mapped_column(default=0)
+    counterparts: Mapped[int] = mapped_column(default=0)
+    sent: Mapped[int] = mapped_column(default=0)
+    received: Mapped[int] = mapped_column(default=0)
+    community: Mapped[int | None] = mapped_column(nullable=True)
+    roles: Mapped[list[Any]] = mapped_column(JsonDoc, default=list)
+
+
+class CheckFinding(Base):
+    """A police-checks return (PNC, PND, ViSOR, DBS...) keyed by the identifier checked."""
+
+    __tablename__ = "check_finding"
+    __table_args__ = (Index("ix_check_finding_kind_norm", "kind", "norm"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(Text)
+    norm: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(40))
+    finding: Mapped[str] = mapped_column(String(60))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    date: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    force_id: Mapped[str | None] = mapped_column(String(60), nullable=True)
+
+
+class RegisterEntry(Base):
+    """A known-subject register row used for deconfliction."""
+
+    __tablename__ = "register_entry"
+    __table_args__ = (Index("ix_register_entry_kind_norm", "kind", "norm"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
+    force_id: Mapped[str] = mapped_column(String(60))
+    reference: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(Text)
+    norm: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10))
+    contact: Mapped[str] = mapped_column(Text, default="")
+
+
+class Assessment(Base):
+    __tablename__ = "assessment"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subject.id"), index=True)
+    tier: Mapped[str] = mapped_column(String(2))
+    score: Mapped[float] = mapped_column(Float)
+    reasons: Mapped[list[Any]] = mapped_column(JsonDoc, default=list)
+    ruleset_version: Mapped[str] = mapped_column(String(40))
+    deconfliction: Mapped[list[Any]] = mapped_column(JsonDoc, default=list)
+    override_tier: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    override_justification: Mapped[str | None] = mapped_column(Text, nullable=True)
+    override_author: Mapped[str | None] = mapped_column(String(200), nullable=True)

@@ -1,0 +1,60 @@
+"""Intelligence packages, their dissemination, outcomes, and the hash-chained audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from safeguard.store.models.base import Base, BigId, JsonDoc, UtcDateTime, utcnow
+
+__all__ = ["AuditEvent", "IntelPackage", "Outcome"]
+
+
+class IntelPackage(Base):
+    __tablename__ = "intel_package"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subject.id"), index=True)
+    force_id: Mapped[str] = mapped_column(String(60), index=True)
+    reference: Mapped[str] = mapped_column(String(60), unique=True)
+    classification: Mapped[str] = mapped_column(String(40), default="OFFICIAL-SENSITIVE")
+    grading: Mapped[str] = mapped_column(String(20))
+    tier: Mapped[str] = mapped_column(String(2))
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    path: Mapped[str] = mapped_column(Text, default="")
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    content: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)
+
+
+class Outcome(Base):
+    """What a force did: arrest, search, devices examined, charge, conviction, safeguarding."""
+
+    __tablename__ = "outcome"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
+    package_id: Mapped[int | None] = mapped_column(ForeignKey("intel_package.id"), nullable=True)
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("subject.id"), nullable=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    count: Mapped[int] = mapped_column(default=1)
+    occurred_on: Mapped[str] = mapped_column(String(10))
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class AuditEvent(Base):
+    """Append-only; ``hash`` = SHA-256 over the previous hash and this event's content."""
+
+    __tablename__ = "audit_event"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(80))
+    target: Mapped[str] = mapped_column(String(200), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
