@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 03:36:12.205048
+Create Date: 2026-11-23 03:37:34.116509
 """
 
 from __future__ import annotations
