@@ -1,0 +1,71 @@
+"""Shared fixtures: ``store`` runs each test on SQLite and on a real PostgreSQL server.
+
+The PostgreSQL server is started once per test session (per xdist worker) with
+``initdb``/``pg_ctl`` on loopback in a temp dir, and stopped afterwards. If the server
+binaries are missing the PostgreSQL cases fail (``make test`` installs them); set
+``SAFEGUARD_TEST_NO_POSTGRES=1`` to skip them deliberately on a machine without them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from safeguard.config import Settings
+from safeguard.store.db import Store
+from tests.support.postgres import PostgresServer, find_pg_bin
+
+_db_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    if os.environ.get("SAFEGUARD_TEST_NO_POSTGRES") == "1":
+        pytest.skip("PostgreSQL tests disabled by SAFEGUARD_TEST_NO_POSTGRES=1")
+    bin_dir = find_pg_bin()
+    if bin_dir is None:
+        pytest.fail("PostgreSQL server binaries (initdb, pg_ctl) not found: run `make test`")
+    server = PostgresServer.start(bin_dir)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A URL of an empty database: SQLite in tmp_path, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'safeguard.db'}"
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server.create_database(f"t{os.getpid()}_{next(_db_counter)}")
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    """An open, migrated store on SQLite and on PostgreSQL."""
+    s = Store.open_url(store_url)
+    try:
+        yield s
+    finally:
+        s.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, store_url: str) -> Settings:
+    """Settings pointing the data dir at tmp_path and the database at ``store_url``."""
+    return Settings(data_dir=tmp_path / "data", database_url=store_url)
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[Store]:
+    """A SQLite-only store, for tests about the embedded default."""
+    s = Store.open_url(f"sqlite:///{tmp_path / 'safeguard.db'}")
+    try:
+        yield s
+    finally:
+        s.dispose()
