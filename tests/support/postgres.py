@@ -35,7 +35,7 @@ def _run_as_postgres_user() -> list[str]:
     if os.geteuid() != 0:
         return []
     for user in ("postgres", "nobody"):
-        if subprocess.run(["id", "-u", user], capture_output=True).returncode == 0:
+        if subprocess.run(["id", "-u", user], check=False, capture_output=True).returncode == 0:
             return ["runuser", "-u", user, "--"]
     raise RuntimeError("running as root and no unprivileged user to run PostgreSQL as")
 
@@ -120,6 +120,7 @@ class PostgresServer:
                 "-w",
                 "stop",
             ],
+            check=False,
             capture_output=True,
         )
         shutil.rmtree(self.root, ignore_errors=True)
