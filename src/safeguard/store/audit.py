@@ -1,0 +1,111 @@
+"""The append-only, hash-chained audit log.
+
+Each :class:`~safeguard.store.models.AuditEvent` carries ``prev_hash`` (the hash of the event
+before it, or :data:`GENESIS` for the first) and ``hash = sha256(prev_hash + canonical JSON of
+the event)``. Editing, deleting or reordering any stored event breaks the chain from that event
+on, and :func:`verify` names the first event that no longer fits.
+
+Callers append inside their own session, so the audit record commits or rolls back together
+with the change it describes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, text, update
+from sqlalchemy.orm import Session
+
+from safeguard.store.models import AuditEvent
+
+__all__ = ["GENESIS", "append", "canonical_json", "event_hash", "verify"]
+
+#: ``prev_hash`` of the first event in the log.
+GENESIS = "0" * 64
+
+_TS = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def canonical_json(value: Any) -> str:
+    """Sorted keys, no whitespace, UTF-8 kept: the same bytes on every backend."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _content(at: datetime, actor: str, action: str, target: str, detail: Any) -> dict[str, Any]:
+    return {
+        "at": at.astimezone(UTC).strftime(_TS),
+        "actor": actor,
+        "action": action,
+        "target": target,
+        "detail": detail,
+    }
+
+
+def event_hash(prev_hash: str, content: Mapping[str, Any]) -> str:
+    """SHA-256 hex of ``prev_hash`` followed by the canonical JSON of ``content``."""
+    return hashlib.sha256((prev_hash + canonical_json(content)).encode()).hexdigest()
+
+
+def _lock_log(session: Session) -> None:
+    """Serialise appenders so two writers cannot both extend the same last event."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(7233810651)"))
+    else:
+        # Any write statement takes SQLite's write lock for the rest of the transaction.
+        session.execute(update(AuditEvent).where(AuditEvent.id == -1).values(actor=""))
+
+
+def append(
+    session: Session,
+    actor: str,
+    action: str,
+    target: str = "",
+    detail: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    """Add one event at the end of the chain (flushed, committed with ``session``)."""
+    _lock_log(session)
+    prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    prev_hash = prev or GENESIS
+    # Round-trip through JSON so what is hashed is exactly what the store gives back.
+    doc = json.loads(canonical_json(dict(detail or {})))
+    at = datetime.now(UTC)
+    content = _content(at, actor, action, target, doc)
+    event = AuditEvent(
+        at=at,
+        actor=actor,
+        action=action,
+        target=target,
+        detail=doc,
+        prev_hash=prev_hash,
+        hash=event_hash(prev_hash, content),
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def _events(session: Session, batch: int = 5000) -> Iterator[AuditEvent]:
+    last_id = 0
+    while True:
+        rows = session.scalars(
+            select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        last_id = rows[-1].id
+
+
+def verify(session: Session) -> int | None:
+    """Return the id of the first event that breaks the chain, or None if it is intact."""
+    expected_prev = GENESIS
+    for event in _events(session):
+        content = _content(event.at, event.actor, event.action, event.target, event.detail)
+        if event.prev_hash != expected_prev or event.hash != event_hash(event.prev_hash, content):
+            return event.id
+        expected_prev = event.hash
+    return None
