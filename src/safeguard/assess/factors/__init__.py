@@ -1,0 +1,36 @@
+"""The registry of risk factors: one explicit list, names checked at import."""
+
+from __future__ import annotations
+
+from safeguard.assess.factors.access import AccessToChildren
+from safeguard.assess.factors.base import RiskFactor
+from safeguard.assess.factors.distribution import Distribution
+from safeguard.assess.factors.indicators import ContactIndicators, Facilitators
+from safeguard.assess.factors.material import MaterialSeverity
+from safeguard.assess.factors.previous import PreviousBehaviour
+from safeguard.assess.factors.production import PossibleProduction
+from safeguard.assess.factors.trust import PositionOfTrust
+from safeguard.errors import PluginError
+
+__all__ = ["FACTORS", "RiskFactor"]
+
+
+def _registry(*factors: RiskFactor) -> dict[str, RiskFactor]:
+    out: dict[str, RiskFactor] = {}
+    for factor in factors:
+        if factor.name in out:
+            raise PluginError(f"two risk factors named {factor.name!r}")
+        out[factor.name] = factor
+    return out
+
+
+FACTORS: dict[str, RiskFactor] = _registry(
+    MaterialSeverity(),
+    Distribution(),
+    PossibleProduction(),
+    PositionOfTrust(),
+    AccessToChildren(),
+    PreviousBehaviour(),
+    ContactIndicators(),
+    Facilitators(),
+)

@@ -1,0 +1,75 @@
+"""Plain-data facts about one subject: everything a risk factor may look at.
+
+Factors see only these records, never the store, so each is tested with plain data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["Finding", "IndicatorHit", "MaterialFacts", "SubjectFacts"]
+
+
+@dataclass(frozen=True)
+class MaterialFacts:
+    files_a: int = 0
+    files_b: int = 0
+    files_c: int = 0
+    events_a: int = 0
+    events_b: int = 0
+    events_c: int = 0
+    files_unknown: int = 0
+    uploads: int = 0
+    downloads: int = 0
+    shares: int = 0
+    first_uploads_unknown: int = 0
+
+    @property
+    def files_abuse(self) -> int:
+        return self.files_a + self.files_b + self.files_c
+
+    def __add__(self, other: MaterialFacts) -> MaterialFacts:
+        names = self.__dataclass_fields__
+        return MaterialFacts(**{n: getattr(self, n) + getattr(other, n) for n in names})
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A police-checks return that met one of the subject's identifiers."""
+
+    source: str
+    finding: str
+    detail: str
+    date: str | None
+    force_id: str | None
+    matched_kind: str
+    matched_value: str
+
+
+@dataclass(frozen=True)
+class IndicatorHit:
+    """A lexicon phrase found in a message the subject sent."""
+
+    category: str
+    phrase: str
+    message_id: str
+
+
+@dataclass(frozen=True)
+class SubjectFacts:
+    subject_id: int
+    label: str
+    account_ids: tuple[int, ...]
+    material: MaterialFacts = field(default_factory=MaterialFacts)
+    roles: tuple[str, ...] = ()
+    counterparts: int = 0
+    findings: tuple[Finding, ...] = ()
+    indicators: tuple[IndicatorHit, ...] = ()
+    country: str | None = None
+    force_id: str | None = None
+
+    def findings_of(self, *kinds: str) -> list[Finding]:
+        return [f for f in self.findings if f.finding in kinds]
+
+    def indicators_of(self, category: str) -> list[IndicatorHit]:
+        return [h for h in self.indicators if h.category == category]

@@ -1,0 +1,181 @@
+"""Reading every subject's facts for an operation from the store, in a few bulk queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from safeguard.assess.enrichment import normalise_key
+from safeguard.assess.facts import Finding, IndicatorHit, MaterialFacts, SubjectFacts
+from safeguard.assess.lexicon import Scanner
+from safeguard.store.models import (
+    Account,
+    AccountMaterial,
+    Attribution,
+    CheckFinding,
+    Identifier,
+    Message,
+    RegisterEntry,
+    Subject,
+    SubjectAccount,
+    SubjectNetwork,
+)
+
+__all__ = ["RegisterHit", "SubjectInputs", "load_inputs"]
+
+_MATERIAL_FIELDS = tuple(MaterialFacts.__dataclass_fields__)
+
+
+@dataclass(frozen=True)
+class RegisterHit:
+    force_id: str
+    reference: str
+    status: str
+    contact: str
+    matched_kind: str
+
+
+@dataclass
+class SubjectInputs:
+    """Everything assess needs, keyed by subject id."""
+
+    labels: dict[int, str] = field(default_factory=dict)
+    accounts: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
+    material: dict[int, MaterialFacts] = field(default_factory=dict)
+    network: dict[int, tuple[tuple[str, ...], int]] = field(default_factory=dict)
+    findings: dict[int, list[Finding]] = field(default_factory=lambda: defaultdict(list))
+    indicators: dict[int, list[IndicatorHit]] = field(default_factory=lambda: defaultdict(list))
+    register: dict[int, list[RegisterHit]] = field(default_factory=lambda: defaultdict(list))
+    place: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)
+
+    def facts(self) -> Iterator[SubjectFacts]:
+        for sid, label in sorted(self.labels.items()):
+            roles, counterparts = self.network.get(sid, ((), 0))
+            country, force_id = self.place.get(sid, (None, None))
+            yield SubjectFacts(
+                subject_id=sid,
+                label=label,
+                account_ids=tuple(self.accounts[sid]),
+                material=self.material.get(sid, MaterialFacts()),
+                roles=roles,
+                counterparts=counterparts,
+                findings=tuple(self.findings[sid]),
+                indicators=tuple(self.indicators[sid]),
+                country=country,
+                force_id=force_id,
+            )
+
+
+def load_inputs(conn: Connection, operation_id: int, scanner: Scanner) -> SubjectInputs:
+    inputs = SubjectInputs()
+    owner = _subjects(conn, operation_id, inputs)
+    _material(conn, operation_id, owner, inputs)
+    _network(conn, operation_id, inputs)
+    _identifier_hits(conn, operation_id, owner, inputs)
+    _messages(conn, operation_id, owner, scanner, inputs)
+    _places(conn, operation_id, inputs)
+    return inputs
+
+
+def _subjects(conn: Connection, op: int, inputs: SubjectInputs) -> dict[int, int]:
+    owner: dict[int, int] = {}
+    q = (
+        select(Subject.id, Subject.label, SubjectAccount.account_id)
+        .join(SubjectAccount, SubjectAccount.subject_id == Subject.id)
+        .where(Subject.operation_id == op)
+    )
+    for sid, label, account_id in conn.execute(q):
+        inputs.labels[sid] = label
+        inputs.accounts[sid].append(account_id)
+        owner[account_id] = sid
+    return owner
+
+
+def _material(conn: Connection, op: int, owner: dict[int, int], inputs: SubjectInputs) -> None:
+    cols = [getattr(AccountMaterial, f) for f in _MATERIAL_FIELDS]
+    q = select(AccountMaterial.account_id, *cols).where(AccountMaterial.operation_id == op)
+    for account_id, *values in conn.execute(q):
+        sid = owner.get(account_id)
+        if sid is None:
+            continue
+        facts = MaterialFacts(**dict(zip(_MATERIAL_FIELDS, values, strict=True)))
+        inputs.material[sid] = inputs.material.get(sid, MaterialFacts()) + facts
+
+
+def _network(conn: Connection, op: int, inputs: SubjectInputs) -> None:
+    q = select(SubjectNetwork.subject_id, SubjectNetwork.roles, SubjectNetwork.counterparts)
+    for sid, roles, counterparts in conn.execute(q.where(SubjectNetwork.operation_id == op)):
+        inputs.network[sid] = (tuple(str(r) for r in roles or ()), int(counterparts or 0))
+
+
+def _keys_of_accounts(conn: Connection, op: int) -> Iterator[tuple[int, str, str]]:
+    """(account id, kind, norm) of every identifier, plus name_dob and account_id keys."""
+    q = (
+        select(Identifier.account_id, Identifier.kind, Identifier.norm)
+        .join(Account, Account.id == Identifier.account_id)
+        .where(Account.operation_id == op)
+    )
+    yield from conn.execute(q).tuples()
+    q2 = select(
+        Account.id, Account.platform_account_id, Account.display_name, Account.date_of_birth
+    ).where(Account.operation_id == op)
+    for account_id, platform_id, name, dob in conn.execute(q2):
+        yield account_id, "account_id", platform_id
+        if name and dob:
+            yield account_id, "name_dob", normalise_key("name_dob", f"{name}|{dob.isoformat()}")
+
+
+def _identifier_hits(
+    conn: Connection, op: int, owner: dict[int, int], inputs: SubjectInputs
+) -> None:
+    checks: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    check_table, register_table = CheckFinding.__table__, RegisterEntry.__table__
+    for c in conn.execute(select(check_table).where(check_table.c.operation_id == op)):
+        checks[(c.kind, c.norm)].append(c)
+    register: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    for r in conn.execute(select(register_table).where(register_table.c.operation_id == op)):
+        register[(r.kind, r.norm)].append(r)
+    if not checks and not register:
+        return
+    for account_id, kind, norm in _keys_of_accounts(conn, op):
+        sid = owner.get(account_id)
+        if sid is None:
+            continue
+        for c in checks.get((kind, norm), ()):
+            if c.finding != "no_trace":
+                inputs.findings[sid].append(
+                    Finding(c.source, c.finding, c.detail, c.date, c.force_id, kind, c.value)
+                )
+        for r in register.get((kind, norm), ()):
+            inputs.register[sid].append(
+                RegisterHit(r.force_id, r.reference, r.status, r.contact, kind)
+            )
+
+
+def _messages(
+    conn: Connection, op: int, owner: dict[int, int], scanner: Scanner, inputs: SubjectInputs
+) -> None:
+    q = (
+        select(Message.platform_message_id, Message.sender_account_id, Message.text)
+        .join(Account, Account.id == Message.sender_account_id)
+        .where(Account.operation_id == op, Message.text.is_not(None))
+    )
+    for message_id, sender, text in conn.execute(q.execution_options(yield_per=20_000)):
+        sid = owner.get(sender)
+        if sid is None:
+            continue
+        for category, phrase in scanner.scan(text):
+            inputs.indicators[sid].append(IndicatorHit(category, phrase, message_id))
+
+
+def _places(conn: Connection, op: int, inputs: SubjectInputs) -> None:
+    q = select(Attribution.subject_id, Attribution.country, Attribution.force_id).where(
+        Attribution.operation_id == op, Attribution.subject_id.is_not(None)
+    )
+    for sid, country, force_id in conn.execute(q):
+        if sid is not None:
+            inputs.place[sid] = (country, force_id)
