@@ -1,0 +1,201 @@
+"""An exact (full-recall) index of PDQ hashes for Hamming-radius queries.
+
+``PdqIndex`` answers "every bank hash within ``max_distance`` bits of each query" exactly as
+brute force would, using multi-index hashing (:mod:`safeguard.hashsets.pdq_mih`): one
+direct-address table per hash segment, probed with every key near the query's, and
+candidates verified with a vectorised popcount. When the radius is so large that probing
+would cost more than scanning, it scans.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from safeguard.errors import FormatError, HashSetError
+from safeguard.hashsets import pdq_mih as mih
+
+__all__ = ["PdqIndex", "pdq_hex_to_array"]
+
+_FORMAT_VERSION = 1
+_PROBES_PER_BATCH = 1 << 21
+
+
+def pdq_hex_to_array(hexes: Sequence[str]) -> np.ndarray:
+    """Parse PDQ hashes (64 hex digits each, any case) into an (n, 32) uint8 array.
+
+    Raises :class:`~safeguard.errors.FormatError` naming the first bad hash.
+    """
+    hexes = list(hexes)
+    if not hexes:
+        return np.empty((0, mih.HASH_BYTES), dtype=np.uint8)
+    try:
+        if any(len(h) != 64 for h in hexes):
+            raise ValueError
+        raw = bytes.fromhex("".join(hexes))
+    except (ValueError, TypeError):
+        _raise_bad_hex(hexes)
+    return np.frombuffer(raw, dtype=np.uint8).reshape(len(hexes), mih.HASH_BYTES).copy()
+
+
+def _raise_bad_hex(hexes: list[str]) -> None:
+    for i, h in enumerate(hexes):
+        try:
+            if not isinstance(h, str) or len(h) != 64:
+                raise ValueError
+            bytes.fromhex(h)
+        except ValueError:
+            raise FormatError(f"PDQ hash #{i} is not 64 hex digits: {str(h)[:80]!r}") from None
+    raise FormatError("PDQ hashes could not be parsed")
+
+
+def _as_hash_array(hashes: np.ndarray, what: str) -> np.ndarray:
+    arr = np.asarray(hashes)
+    if arr.dtype != np.uint8 or arr.ndim != 2 or arr.shape[1] != mih.HASH_BYTES:
+        raise HashSetError(f"{what} must be an (n, 32) uint8 array, got {arr.dtype} {arr.shape}")
+    return np.ascontiguousarray(arr)
+
+
+class PdqIndex:
+    """Bank of PDQ hashes with int64 ids; exact Hamming-radius search."""
+
+    def __init__(
+        self,
+        hashes: np.ndarray,
+        ids: np.ndarray,
+        layout: list[tuple[int, int]],
+        tables: list[tuple[np.ndarray, np.ndarray]],
+    ) -> None:
+        self._hashes = hashes
+        self._words = hashes.view(np.uint64)
+        self._ids = ids
+        self._layout = layout
+        self._tables = tables
+
+    @classmethod
+    def build(cls, hashes: np.ndarray, ids: np.ndarray, *, segments: int | None = None) -> PdqIndex:
+        """Index ``hashes`` ((n, 32) uint8) under ``ids`` ((n,) int64, any values)."""
+        bank = _as_hash_array(hashes, "hashes")
+        id_arr = np.ascontiguousarray(np.asarray(ids, dtype=np.int64))
+        if id_arr.shape != (bank.shape[0],):
+            raise HashSetError(f"ids must have shape ({bank.shape[0]},), got {id_arr.shape}")
+        k = segments if segments is not None else mih.choose_segments(bank.shape[0])
+        if not 1 <= k <= mih.HASH_BITS // 8:
+            raise HashSetError(f"segments must be between 1 and 32, got {k}")
+        layout = mih.segment_layout(k)
+        tables = [mih.build_table(mih.segment_keys(bank, s, w), w) for s, w in layout]
+        return cls(bank, id_arr, layout, tables)
+
+    def __len__(self) -> int:
+        return int(self._hashes.shape[0])
+
+    @property
+    def segments(self) -> int:
+        """Number of hash segments (one table each)."""
+        return len(self._layout)
+
+    def query_many(
+        self, queries: np.ndarray, max_distance: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every (query row, bank id, distance) with distance <= ``max_distance``.
+
+        Full recall: the same pairs brute force finds. Sorted by query row, then distance,
+        then id; ``query_row`` and ``id`` are int64, ``distance`` int32.
+        """
+        qs = _as_hash_array(queries, "queries")
+        if not 0 <= max_distance <= mih.HASH_BITS:
+            raise HashSetError(f"max_distance must be within 0..256, got {max_distance}")
+        if len(self) == 0 or qs.shape[0] == 0:
+            return _empty()
+        qwords = qs.view(np.uint64)
+        radii = mih.segment_radii(len(self._layout), max_distance)
+        if mih.probe_cost(len(self), self._layout, radii) * 4 >= len(self):
+            qrow, row, dist = mih.brute_force(self._words, qwords, max_distance)
+        else:
+            qrow, row, dist = self._probe_all(qs, qwords, radii, max_distance)
+        return self._finish(qrow, row, dist)
+
+    def _probe_all(
+        self, qs: np.ndarray, qwords: np.ndarray, radii: list[int], r: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        probes = max(
+            mih.flip_masks(w, max(rad, 0)).shape[0]
+            for (_, w), rad in zip(self._layout, radii, strict=True)
+        )
+        batch = max(1, _PROBES_PER_BATCH // probes)
+        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        for lo in range(0, qs.shape[0], batch):
+            block = qs[lo : lo + batch]
+            for (start, width), radius, (offsets, perm) in zip(
+                self._layout, radii, self._tables, strict=True
+            ):
+                if radius < 0:
+                    continue
+                qkeys = mih.segment_keys(block, start, width)
+                qidx, rows = mih.probe(offsets, perm, qkeys, mih.flip_masks(width, radius))
+                qrow, row, dist = mih.verify(self._words, rows, qwords, qidx + lo, r)
+                parts.append((qrow, row, dist))
+        if not parts:
+            return _empty()
+        return tuple(np.concatenate(p) for p in zip(*parts, strict=True))  # type: ignore[return-value]
+
+    def _finish(
+        self, qrow: np.ndarray, row: np.ndarray, dist: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        pair = qrow.astype(np.int64) * len(self) + row
+        _, first = np.unique(pair, return_index=True)
+        qrow, row, dist = qrow[first], row[first], dist[first]
+        ids = self._ids[row]
+        order = np.lexsort((ids, dist, qrow))
+        return qrow[order].astype(np.int64), ids[order], dist[order].astype(np.int32)
+
+    def save(self, path: Path) -> None:
+        """Write the index (hashes, ids and tables) to ``path`` as an uncompressed .npz."""
+        arrays: dict[str, np.ndarray] = {
+            "version": np.array([_FORMAT_VERSION], dtype=np.int64),
+            "hashes": self._hashes,
+            "ids": self._ids,
+            "layout": np.array(self._layout, dtype=np.int64).reshape(-1, 2),
+        }
+        for j, (offsets, perm) in enumerate(self._tables):
+            arrays[f"offsets{j}"] = offsets
+            arrays[f"perm{j}"] = perm
+        tmp = Path(path).with_name(Path(path).name + ".tmp")
+        with tmp.open("wb") as fh:
+            np.savez(fh, allow_pickle=False, **arrays)
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> PdqIndex:
+        """Read an index written by :meth:`save`; a damaged file raises ``HashSetError``."""
+        try:
+            with np.load(path, allow_pickle=False) as npz:
+                return cls._from_arrays({name: npz[name] for name in npz.files})
+        except FileNotFoundError as exc:
+            raise HashSetError(f"{path}: no such PDQ index file") from exc
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as exc:
+            raise HashSetError(f"{path}: not a readable PDQ index: {exc}") from exc
+
+    @classmethod
+    def _from_arrays(cls, arrays: dict[str, np.ndarray]) -> PdqIndex:
+        version = int(arrays["version"][0])
+        if version != _FORMAT_VERSION:
+            raise HashSetError(f"PDQ index format {version} is not supported")
+        hashes = _as_hash_array(arrays["hashes"], "stored hashes")
+        ids = arrays["ids"].astype(np.int64, copy=False)
+        layout = [(int(s), int(w)) for s, w in arrays["layout"]]
+        tables = [(arrays[f"offsets{j}"], arrays[f"perm{j}"]) for j in range(len(layout))]
+        n = hashes.shape[0]
+        for (_, width), (offsets, perm) in zip(layout, tables, strict=True):
+            if offsets.shape != ((1 << width) + 1,) or perm.shape != (n,) or int(offsets[-1]) != n:
+                raise HashSetError("PDQ index tables do not match its hashes")
+        if ids.shape != (n,) or sum(w for _, w in layout) != mih.HASH_BITS:
+            raise HashSetError("PDQ index ids or layout do not match its hashes")
+        return cls(hashes, ids, layout, tables)
+
+
+def _empty() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int32)
