@@ -22,7 +22,11 @@ app = typer.Typer(
 )
 
 #: Modules under ``safeguard.cli`` that each define ``register(app)``.
-VERB_MODULES: tuple[str, ...] = ()
+VERB_MODULES: tuple[str, ...] = (
+    "operations",
+    "pipeline",
+    "serve",
+)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,150 @@
+"""`safeguard run` (the whole pipeline) and `safeguard runs` (what ran, with what)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+
+from safeguard.cli.common import (
+    RichProgress,
+    console,
+    emit_json,
+    err_console,
+    handle_errors,
+    open_store,
+    settings,
+)
+from safeguard.pipeline import HashSetInput, PipelineInputs, run_pipeline, synth_inputs
+from safeguard.store.models import Operation, StageRun
+from safeguard.track import OperationSummary
+
+__all__ = ["print_summary", "register"]
+
+
+def print_summary(summary: OperationSummary) -> None:
+    console.print(f"[bold]Operation {summary.operation}[/]")
+    table = Table(show_header=False, box=None)
+    table.add_row("accounts received", f"{summary.accounts:,}")
+    table.add_row("rows quarantined", f"{summary.quarantined_rows:,}")
+    table.add_row("UK-attributed accounts", f"{summary.uk_accounts:,}")
+    table.add_row("non-UK accounts (referrals)", f"{summary.non_uk_accounts:,}")
+    table.add_row("subjects", f"{summary.subjects:,}")
+    for tier, n in summary.tiers.items():
+        table.add_row(f"  tier {tier}", f"{n:,}")
+    table.add_row("draft packages", f"{sum(summary.packages_by_force.values()):,}")
+    console.print(table)
+    forces = Table("force", "packages", title="Packages per force")
+    for force, n in sorted(summary.packages_by_force.items(), key=lambda kv: -kv[1]):
+        forces.add_row(force, str(n))
+    console.print(forces)
+
+
+def _inputs(
+    delivery: Path,
+    synth_dir: Path | None,
+    hashsets: list[Path],
+    scheme: str,
+    checks: Path | None,
+    register_csv: Path | None,
+) -> PipelineInputs:
+    base = synth_inputs(synth_dir, delivery) if synth_dir else PipelineInputs(delivery=delivery)
+    extra = tuple(HashSetInput(p, p.stem.split(".")[0], scheme) for p in hashsets)
+    return PipelineInputs(
+        delivery=delivery,
+        hash_sets=(*base.hash_sets, *extra),
+        checks=checks or base.checks,
+        register=register_csv or base.register,
+        geoip_city=base.geoip_city,
+        geoip_anonymous=base.geoip_anonymous,
+    )
+
+
+@handle_errors
+def run_command(
+    delivery: Path = typer.Argument(..., help="Delivery directory or archive to ingest."),
+    operation: str = typer.Option(..., "--operation", "-o", help="Operation name."),
+    synth_dir: Path | None = typer.Option(
+        None,
+        help="Output of `safeguard synth`: take hash sets, checks, register and GeoIP from it.",
+    ),
+    hashset: list[Path] = typer.Option([], "--hashset", help="Hash set file to import (repeat)."),
+    scheme: str = typer.Option("uk", help="Category scheme of --hashset files."),
+    checks: Path | None = typer.Option(None, help="Police checks returns (checks.csv)."),
+    register_csv: Path | None = typer.Option(None, "--register", help="Known-subject register."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Run ingest → match → attribute → resolve → assess → package on one delivery."""
+    cfg = settings()
+    store = open_store(cfg)
+    inputs = _inputs(delivery, synth_dir, hashset, scheme, checks, register_csv)
+    with RichProgress(enabled=not as_json) as progress:
+        summary = run_pipeline(
+            store,
+            cfg,
+            operation,
+            inputs,
+            user=cfg.user,
+            progress=progress,
+            on_step=lambda step: err_console.log(f"stage: {step}") if not as_json else None,
+        )
+    if as_json:
+        emit_json(summary.to_json())
+    else:
+        print_summary(summary)
+
+
+@handle_errors
+def runs_command(
+    operation: str | None = typer.Option(None, "--operation", "-o", help="Only this operation."),
+    limit: int = typer.Option(50, help="Show the newest N runs."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """List stage runs: stage, code version, config hash, counts, warnings, timings."""
+    store = open_store()
+    with store.session() as s:
+        q = select(StageRun, Operation.name).outerjoin(Operation).order_by(StageRun.id.desc())
+        if operation:
+            q = q.where(Operation.name == operation)
+        rows = s.execute(q.limit(limit)).tuples().all()
+    docs: list[dict[str, Any]] = [
+        {
+            "id": r.id,
+            "operation": name,
+            "stage": r.stage,
+            "status": r.status,
+            "code_version": r.code_version,
+            "config_hash": r.config_hash,
+            "config": r.config,
+            "started_at": r.started_at,
+            "seconds": r.seconds,
+            "counts": r.counts,
+            "timings": r.timings,
+            "error": r.error,
+        }
+        for r, name in rows
+    ]
+    if as_json:
+        emit_json(docs)
+        return
+    table = Table("id", "operation", "stage", "status", "seconds", "config", "counts")
+    for d in docs:
+        counts = ", ".join(f"{k}={v}" for k, v in d["counts"].items() if not isinstance(v, dict))
+        table.add_row(
+            str(d["id"]),
+            d["operation"] or "",
+            d["stage"],
+            d["status"],
+            f"{d['seconds'] or 0:.1f}",
+            d["config_hash"][:12],
+            counts[:80],
+        )
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("run")(run_command)
+    app.command("runs")(runs_command)

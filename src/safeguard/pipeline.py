@@ -1,0 +1,107 @@
+"""The whole pipeline for one delivery: ingest → match → attribute → resolve → assess → package.
+
+Stages talk only through the store; this module only composes their ``run`` functions, so
+any stage can also be re-run alone from the CLI.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from safeguard import assess, attribute, ingest, match, package, resolve, track
+from safeguard.assess.enrichment import load_checks, load_register
+from safeguard.config import Settings
+from safeguard.hashsets.importer import import_hash_set
+from safeguard.progress import NULL_PROGRESS, Progress
+from safeguard.store.db import Store
+from safeguard.track import OperationSummary
+
+__all__ = ["HashSetInput", "PipelineInputs", "StepTiming", "run_pipeline", "synth_inputs"]
+
+
+@dataclass(frozen=True)
+class HashSetInput:
+    path: Path
+    name: str
+    scheme: str = "uk"
+
+
+@dataclass(frozen=True)
+class PipelineInputs:
+    delivery: Path
+    hash_sets: Sequence[HashSetInput] = ()
+    checks: Path | None = None
+    register: Path | None = None
+    geoip_city: Path | None = None
+    geoip_anonymous: Path | None = None
+
+
+@dataclass
+class StepTiming:
+    steps: list[tuple[str, float]] = field(default_factory=list)
+
+
+def synth_inputs(synth_dir: Path, delivery: Path | None = None) -> PipelineInputs:
+    """Inputs laid out by ``safeguard synth`` (docs/synth.md)."""
+    return PipelineInputs(
+        delivery=delivery or synth_dir / "delivery",
+        hash_sets=(
+            HashSetInput(synth_dir / "hashsets" / "known.vics.json", "synthetic-vics", "uk"),
+            HashSetInput(synth_dir / "hashsets" / "known.csv", "synthetic-csv", "uk"),
+        ),
+        checks=synth_dir / "checks.csv",
+        register=synth_dir / "register.csv",
+        geoip_city=synth_dir / "geoip" / "Synth-City.mmdb",
+        geoip_anonymous=synth_dir / "geoip" / "Synth-Anonymous-IP.mmdb",
+    )
+
+
+def _settings_for(settings: Settings, inputs: PipelineInputs) -> Settings:
+    return dataclasses.replace(
+        settings,
+        geoip_city=inputs.geoip_city or settings.geoip_city,
+        geoip_anonymous=inputs.geoip_anonymous or settings.geoip_anonymous,
+    )
+
+
+def run_pipeline(
+    store: Store,
+    settings: Settings,
+    operation: str,
+    inputs: PipelineInputs,
+    *,
+    user: str,
+    progress: Progress = NULL_PROGRESS,
+    on_step: Callable[[str], None] = lambda _step: None,
+) -> OperationSummary:
+    """Run every stage in order on one delivery; return the operation's figures."""
+    cfg = _settings_for(settings, inputs)
+    on_step("ingest")
+    ingest.run(store, cfg, inputs.delivery, operation, user=user, progress=progress)
+    op_id = store.operation_id(operation)
+    for hs in inputs.hash_sets:
+        on_step(f"hash set {hs.name}")
+        import_hash_set(
+            store, hs.path, name=hs.name, scheme=hs.scheme, user=user, progress=progress
+        )
+    on_step("match")
+    match.run(store, cfg, operation, progress=progress)
+    on_step("attribute")
+    attribute.run(store, cfg, operation, progress=progress)
+    on_step("resolve")
+    resolve.run(store, cfg, operation, progress=progress)
+    attribute.attribute_subjects(store, cfg, operation, progress=progress)
+    on_step("enrich")
+    if inputs.checks is not None:
+        load_checks(store, op_id, inputs.checks)
+    if inputs.register is not None:
+        load_register(store, op_id, inputs.register)
+    on_step("assess")
+    assess.run(store, cfg, operation, progress=progress)
+    on_step("package")
+    package.run(store, cfg, operation, progress=progress)
+    on_step("track")
+    return track.run(store, operation)
