@@ -1,0 +1,82 @@
+"""PDQ perceptual hashes (and quality) of image files, via the reference ``pdqhash``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pdqhash
+
+from safeguard.errors import ImageDecodeError
+from safeguard.hashing.decode import DRAFT_MIN_SIDE, decode_image
+
+__all__ = [
+    "DIHEDRAL_NAMES",
+    "PdqHash",
+    "pdq_dihedral_of_array",
+    "pdq_dihedral_of_image",
+    "pdq_of_array",
+    "pdq_of_image",
+]
+
+#: The order of :func:`pdq_dihedral_of_image`'s results (the reference PDQ order).
+DIHEDRAL_NAMES: tuple[str, ...] = (
+    "original",
+    "rotate90",
+    "rotate180",
+    "rotate270",
+    "flip_x",
+    "flip_y",
+    "flip_plus1",
+    "flip_minus1",
+)
+
+
+@dataclass(frozen=True)
+class PdqHash:
+    """A 256-bit PDQ hash as 64 lower-case hex digits, and its quality (0-100)."""
+
+    hex: str
+    quality: int
+
+
+def _hex_of_bits(bits: np.ndarray) -> str:
+    return np.packbits(np.asarray(bits, dtype=np.uint8)).tobytes().hex()
+
+
+def pdq_of_array(pixels: np.ndarray) -> PdqHash:
+    """PDQ of an (H, W, 3) uint8 RGB array."""
+    bits, quality = pdqhash.compute(pixels)
+    return PdqHash(_hex_of_bits(bits), int(quality))
+
+
+def pdq_dihedral_of_array(pixels: np.ndarray) -> list[PdqHash]:
+    """The 8 dihedral PDQ variants of an (H, W, 3) uint8 array, original first."""
+    variants, quality = pdqhash.compute_dihedral(pixels)
+    return [PdqHash(_hex_of_bits(bits), int(quality)) for bits in variants]
+
+
+def _checked(path: Path, pixels: np.ndarray) -> np.ndarray:
+    if min(pixels.shape[0], pixels.shape[1]) < 2:
+        raise ImageDecodeError(str(path), "image is too small for PDQ (under 2 pixels a side)")
+    return pixels
+
+
+def pdq_of_image(path: Path, *, draft_min_side: int | None = DRAFT_MIN_SIDE) -> PdqHash:
+    """PDQ hash and quality of the image file at ``path`` (first frame, upright).
+
+    Raises :class:`~safeguard.errors.ImageDecodeError` with a reason when the file cannot
+    be decoded.
+    """
+    return pdq_of_array(_checked(path, decode_image(path, draft_min_side=draft_min_side)))
+
+
+def pdq_dihedral_of_image(
+    path: Path, *, draft_min_side: int | None = DRAFT_MIN_SIDE
+) -> list[PdqHash]:
+    """The 8 dihedral PDQ variants of the image at ``path``, the original first.
+
+    Matching any of them finds rotated and mirrored copies of a known image.
+    """
+    return pdq_dihedral_of_array(_checked(path, decode_image(path, draft_min_side=draft_min_side)))

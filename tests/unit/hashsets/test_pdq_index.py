@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from safeguard.errors import FormatError, HashSetError
+from safeguard.hashsets.pdq_index import PdqIndex, pdq_hex_to_array
+
+N = 200_000
+Bank = tuple[np.ndarray, np.ndarray, np.ndarray]
+Truth = set[tuple[int, int, int]]
+
+
+def _flip(rows: np.ndarray, counts: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    bits = np.unpackbits(rows, axis=1)
+    for i, c in enumerate(counts):
+        bits[i, rng.choice(256, int(c), replace=False)] ^= 1
+    return np.packbits(bits, axis=1)
+
+
+def _brute(bank: np.ndarray, ids: np.ndarray, qs: np.ndarray, r: int) -> set[tuple[int, int, int]]:
+    """Independent exhaustive search: a byte popcount table over every bank row."""
+    popcount = np.array([bin(b).count("1") for b in range(256)], dtype=np.uint16)
+    out: set[tuple[int, int, int]] = set()
+    for qi, q in enumerate(qs):
+        dist = popcount[bank ^ q].sum(axis=1)
+        out.update((qi, int(ids[row]), int(dist[row])) for row in np.flatnonzero(dist <= r))
+    return out
+
+
+@pytest.fixture(scope="module")
+def bank() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """200k random hashes (ids scrambled) and queries at known distances 0..40 plus random."""
+    rng = np.random.default_rng(42)
+    hashes = rng.integers(0, 256, (N, 32), dtype=np.uint8)
+    ids = rng.permutation(N).astype(np.int64) * 3 + 10**12
+    near = np.arange(41).repeat(3)
+    queries = np.vstack(
+        [
+            _flip(hashes[rng.integers(0, N, near.size)], near, rng),
+            rng.integers(0, 256, (60, 32), dtype=np.uint8),
+        ]
+    )
+    return hashes, ids, queries
+
+
+@pytest.fixture(scope="module")
+def truth(bank: tuple[np.ndarray, np.ndarray, np.ndarray]) -> set[tuple[int, int, int]]:
+    return _brute(*bank, 45)
+
+
+@pytest.fixture(scope="module")
+def index(bank: tuple[np.ndarray, np.ndarray, np.ndarray]) -> PdqIndex:
+    return PdqIndex.build(bank[0], bank[1])
+
+
+def _as_set(result: tuple[np.ndarray, np.ndarray, np.ndarray]) -> set[tuple[int, int, int]]:
+    return set(zip(*(a.tolist() for a in result), strict=True))
+
+
+@pytest.mark.parametrize("radius", [0, 8, 31, 45])
+def test_full_recall_equals_brute_force(
+    bank: Bank, truth: Truth, index: PdqIndex, radius: int
+) -> None:
+    got = index.query_many(bank[2], radius)
+    assert _as_set(got) == {t for t in truth if t[2] <= radius}
+    assert (
+        len(set(zip(got[0].tolist(), got[1].tolist(), strict=True))) == got[0].size
+    )  # no duplicates
+
+
+def test_edge_distances_31_in_32_out(bank: Bank, index: PdqIndex) -> None:
+    hashes, ids, _ = bank
+    rng = np.random.default_rng(7)
+    rows = rng.integers(0, N, 40)
+    q = _flip(hashes[rows], np.array([31, 32] * 20), rng)
+    qrow, got_ids, dist = index.query_many(q, 31)
+    planted = {(i, int(ids[rows[i]])) for i in range(0, 40, 2)}
+    assert planted <= set(zip(qrow.tolist(), got_ids.tolist(), strict=True))
+    assert not {(i, int(ids[rows[i]])) for i in range(1, 40, 2)} & set(
+        zip(qrow.tolist(), got_ids.tolist(), strict=True)
+    )
+    assert dist.max() <= 31
+
+
+def test_results_sorted_by_query_then_distance(bank: Bank, index: PdqIndex) -> None:
+    qrow, _, dist = index.query_many(bank[2], 40)
+    keys = qrow * 1000 + dist
+    assert np.all(np.diff(keys) >= 0)
+
+
+def test_save_load_round_trip(tmp_path: Path, bank: Bank, index: PdqIndex) -> None:
+    path = tmp_path / "bank.pdqidx"
+    index.save(path)
+    loaded = PdqIndex.load(path)
+    assert len(loaded) == N
+    for a, b in zip(loaded.query_many(bank[2], 31), index.query_many(bank[2], 31), strict=True):
+        assert np.array_equal(a, b)
+
+
+def test_damaged_or_missing_index_file_raises(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.pdqidx"
+    bad.write_bytes(b"not an index")
+    with pytest.raises(HashSetError):
+        PdqIndex.load(bad)
+    with pytest.raises(HashSetError):
+        PdqIndex.load(tmp_path / "absent.pdqidx")
+
+
+def test_duplicate_bank_hashes_return_every_id() -> None:
+    hashes = np.repeat(np.arange(32, dtype=np.uint8)[None, :], 3, axis=0)
+    idx = PdqIndex.build(hashes, np.array([5, 6, 7]))
+    qrow, ids, dist = idx.query_many(hashes[:1], 0)
+    assert ids.tolist() == [5, 6, 7] and qrow.tolist() == [0, 0, 0] and dist.tolist() == [0, 0, 0]
+
+
+def test_empty_index_and_empty_queries() -> None:
+    empty = PdqIndex.build(np.empty((0, 32), np.uint8), np.empty(0, np.int64))
+    assert len(empty) == 0
+    assert all(a.size == 0 for a in empty.query_many(np.zeros((3, 32), np.uint8), 31))
+    one = PdqIndex.build(np.zeros((1, 32), np.uint8), np.array([1]))
+    assert all(a.size == 0 for a in one.query_many(np.empty((0, 32), np.uint8), 31))
+
+
+def test_bad_shapes_are_refused() -> None:
+    with pytest.raises(HashSetError):
+        PdqIndex.build(np.zeros((2, 16), np.uint8), np.array([1, 2]))
+    with pytest.raises(HashSetError):
+        PdqIndex.build(np.zeros((2, 32), np.uint8), np.array([1]))
+    idx = PdqIndex.build(np.zeros((2, 32), np.uint8), np.array([1, 2]))
+    with pytest.raises(HashSetError):
+        idx.query_many(np.zeros((1, 32), np.uint8), 300)
+
+
+def test_hex_parsing_round_trips_and_names_bad_input() -> None:
+    hexes = ["00" * 32, "Ff" * 32, "0123456789abcdef" * 4]
+    arr = pdq_hex_to_array(hexes)
+    assert arr.shape == (3, 32) and arr.dtype == np.uint8
+    assert [bytes(r).hex() for r in arr] == [h.lower() for h in hexes]
+    with pytest.raises(FormatError, match="#1"):
+        pdq_hex_to_array(["00" * 32, "zz" * 32])
+    with pytest.raises(FormatError, match="#0"):
+        pdq_hex_to_array(["abc"])
