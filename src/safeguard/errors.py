@@ -7,6 +7,7 @@ written for that user, and maps to a CLI exit code. Code never raises bare ``Exc
 from __future__ import annotations
 
 __all__ = [
+    "ActionRefused",
     "ConfigError",
     "DeliveryRejected",
     "FormatError",
@@ -74,3 +75,9 @@ class ImageDecodeError(SafeguardError):
 
 class PipelineError(SafeguardError):
     """A stage cannot run (missing prerequisite stage, empty operation...)."""
+
+
+class ActionRefused(SafeguardError):
+    """An analyst's action cannot be applied as asked (no justification, nothing to change)."""
+
+    exit_code = 5
