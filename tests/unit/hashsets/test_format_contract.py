@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.unit.hashsets.samples import WRITERS, SynthEntry, full_entries, write_sample
 
 from safeguard.errors import HashSetError
 from safeguard.hashsets.entries import HEX_LENGTHS
 from safeguard.hashsets.formats import FORMATS, HashSetFormat, detect_format, get_format
+from tests.unit.hashsets.samples import WRITERS, SynthEntry, full_entries, write_sample
 
 
 @pytest.fixture(params=FORMATS, ids=lambda f: f.name)
