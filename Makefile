@@ -10,7 +10,7 @@ DEMO_SEED ?= 7
 SCALE ?= small
 PYTEST_WORKERS ?= 2
 
-.PHONY: help venv system-deps test check lint types pytest demo demo-data serve bench clean
+.PHONY: help venv system-deps test check lint types pytest demo demo-data serve bench docs clean
 
 help:
 	@echo "make demo   set up, generate a synthetic operation, run the pipeline, serve the web app"
@@ -51,6 +51,9 @@ demo-data: venv
 
 demo: demo-data
 	SAFEGUARD_DATA_DIR=$(DEMO_DIR) $(BIN)/safeguard serve --host 127.0.0.1 --port 8000
+
+docs: venv
+	$(BIN)/python scripts/gen-cli-docs.py
 
 bench: venv
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b --scale $(SCALE) || exit 1; done

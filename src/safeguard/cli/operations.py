@@ -80,13 +80,13 @@ def outcomes_record(
     operation: str = typer.Argument(..., help="Operation name."),
     package_ref: str = typer.Argument(..., help="Package reference."),
     kind: str = typer.Option(..., help=f"One of: {', '.join(track.OUTCOME_KINDS)}."),
-    on: str = typer.Option(date.today().isoformat(), help="Date it happened (YYYY-MM-DD)."),
+    on: str = typer.Option("", help="Date it happened (YYYY-MM-DD); default today."),
     count: int = typer.Option(1, help="How many (e.g. children safeguarded)."),
     detail: str = typer.Option("", help="Free-text detail."),
 ) -> None:
     """Record an outcome (arrest, search, charge, children safeguarded...) for a package."""
     try:
-        occurred = datetime.strptime(on, "%Y-%m-%d").date()
+        occurred = datetime.strptime(on, "%Y-%m-%d").date() if on else date.today()
     except ValueError as exc:
         raise PipelineError(f"--on must be YYYY-MM-DD, got {on!r}") from exc
     outcome_id = track.record_outcome(
