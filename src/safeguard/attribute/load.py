@@ -1,0 +1,120 @@
+"""Reading what attribution needs from the store: account facts and account evidence.
+
+Logins are aggregated in the database (one row per account and IP with count, first and
+last time), so millions of login events never become Python objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from safeguard.attribute.facts import AccountFacts, IpUse
+from safeguard.store.models import Account, Attribution, Identifier, LoginEvent
+
+__all__ = ["account_evidence", "load_facts"]
+
+#: Keys of ``account.attributes`` read here (documented in docs/attribution.md).
+ESTIMATED_COUNTRY = "estimated_location_country"
+_COORD_KEYS = (("latitude", "longitude"), ("lat", "lon"))
+
+
+def _coordinates(attrs: Mapping[str, Any]) -> tuple[tuple[float, float], ...]:
+    out: list[tuple[float, float]] = []
+    for lat_key, lon_key in _COORD_KEYS:
+        if attrs.get(lat_key) not in (None, "") and attrs.get(lon_key) not in (None, ""):
+            out.append((attrs[lat_key], attrs[lon_key]))
+    valid = []
+    for lat, lon in out:
+        try:
+            point = (float(lat), float(lon))
+        except (TypeError, ValueError):
+            continue
+        if -90 <= point[0] <= 90 and -180 <= point[1] <= 180:
+            valid.append(point)
+    return tuple(valid)
+
+
+def _identifiers(conn: Connection, op_id: int) -> dict[int, dict[str, list[str]]]:
+    query = (
+        select(Identifier.account_id, Identifier.kind, Identifier.norm)
+        .join(Account, Account.id == Identifier.account_id)
+        .where(Account.operation_id == op_id, Identifier.kind.in_(("phone", "postcode")))
+    )
+    out: dict[int, dict[str, list[str]]] = {}
+    for account_id, kind, norm in conn.execute(query):
+        out.setdefault(account_id, {}).setdefault(kind, []).append(norm)
+    return out
+
+
+def _logins(conn: Connection, op_id: int) -> tuple[dict[int, list[IpUse]], datetime | None]:
+    query = (
+        select(
+            LoginEvent.account_id,
+            LoginEvent.ip,
+            func.count(),
+            func.min(LoginEvent.ts),
+            func.max(LoginEvent.ts),
+        )
+        .join(Account, Account.id == LoginEvent.account_id)
+        .where(Account.operation_id == op_id)
+        .group_by(LoginEvent.account_id, LoginEvent.ip)
+    )
+    out: dict[int, list[IpUse]] = {}
+    latest: datetime | None = None
+    for account_id, ip, count, first, last in conn.execute(query):
+        out.setdefault(account_id, []).append(IpUse(ip, int(count), first, last))
+        if latest is None or last > latest:
+            latest = last
+    return out, latest
+
+
+def _facts(
+    row: Sequence[Any], ids: Mapping[str, list[str]], logins: Mapping[int, list[IpUse]]
+) -> AccountFacts:
+    acc_id, country, city, postcode, district, phone, raw = row
+    attrs: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+    phones = ([phone] if phone and phone.startswith("+") else []) + ids.get("phone", [])
+    return AccountFacts(
+        account_id=acc_id,
+        declared_country=country,
+        declared_city=city,
+        declared_postcode=postcode,
+        declared_district=district,
+        phones=tuple(phones),
+        postcodes=tuple(ids.get("postcode", ())),
+        ips=tuple(sorted(logins.get(acc_id, ()), key=lambda u: u.ip)),
+        coordinates=_coordinates(attrs),
+        estimated_country=str(attrs.get(ESTIMATED_COUNTRY) or "") or None,
+    )
+
+
+def load_facts(conn: Connection, op_id: int) -> tuple[list[AccountFacts], datetime | None]:
+    """Every account of the operation as facts, and the latest login time (the reference)."""
+    idents = _identifiers(conn, op_id)
+    logins, latest = _logins(conn, op_id)
+    query = select(
+        Account.id,
+        Account.declared_country,
+        Account.declared_city,
+        Account.declared_postcode,
+        Account.declared_district,
+        Account.phone,
+        Account.attributes,
+    ).where(Account.operation_id == op_id)
+    facts = [_facts(row, idents.get(row[0], {}), logins) for row in conn.execute(query)]
+    return facts, latest
+
+
+def account_evidence(conn: Connection, op_id: int) -> Iterator[tuple[int, list[Any]]]:
+    """(account id, stored evidence list) of the operation's account attributions."""
+    query = select(Attribution.account_id, Attribution.evidence).where(
+        Attribution.operation_id == op_id,
+        Attribution.account_id.is_not(None),
+        Attribution.subject_id.is_(None),
+    )
+    for account_id, evidence in conn.execute(query):
+        yield int(account_id), list(evidence or [])

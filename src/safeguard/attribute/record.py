@@ -1,0 +1,160 @@
+"""Turning a decision into an ``attribution`` row: force, ROCU, confidence, evidence JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from safeguard.attribute.combine import UK, Decision, decide
+from safeguard.attribute.confidence import Grounds, grade, grounds
+from safeguard.attribute.facts import Evidence
+from safeguard.refdata import uk
+
+__all__ = ["MAX_IP_ITEMS", "Attributed", "attribute_items", "evidence_from_json"]
+
+#: At most this many IP items (the heaviest) are kept in one evidence list.
+MAX_IP_ITEMS = 100
+RULE_SOURCE = "confidence-rule"
+_MIN_ALTERNATIVE = 0.02
+
+
+@dataclass(frozen=True)
+class Attributed:
+    """The values of one ``attribution`` row (without its keys)."""
+
+    country: str | None
+    region: str | None
+    force_id: str | None
+    pfa_code: str | None
+    rocu: str | None
+    confidence: str
+    score: float
+    alternatives: list[dict[str, Any]]
+    evidence: list[dict[str, Any]]
+
+
+def _agreement(item: Evidence, decision: Decision) -> tuple[str, str | None]:
+    if decision.country is None:
+        return "neutral", None
+    if item.country != decision.country:
+        return "disagrees", "country"
+    if decision.force_id is None or not item.forces:
+        return "agrees", None
+    share = dict(item.forces).get(decision.force_id, 0.0)
+    if share >= 0.5:
+        return "agrees", None
+    return ("partly-agrees", None) if share > 0 else ("disagrees", "force")
+
+
+def _ts(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def evidence_json(item: Evidence, decision: Decision, extra: Mapping[str, Any]) -> dict[str, Any]:
+    agreement, on = _agreement(item, decision)
+    return {
+        "source": item.source,
+        "family": item.family,
+        "country": item.country,
+        "forces": [{"force_id": f, "share": round(s, 4)} for f, s in item.forces],
+        "weight": round(item.weight, 6),
+        "strong": item.strong,
+        "anonymous": item.anonymous,
+        "observations": item.observations,
+        "first": _ts(item.first),
+        "last": _ts(item.last),
+        "detail": dict(item.detail),
+        "agreement": agreement,
+        "disagrees_on": on,
+        **extra,
+    }
+
+
+def evidence_from_json(doc: Mapping[str, Any]) -> Evidence | None:
+    """The item a stored evidence entry was written from (``None`` for the rule entry)."""
+    if doc.get("source") == RULE_SOURCE:
+        return None
+    first, last = doc.get("first"), doc.get("last")
+    return Evidence(
+        source=str(doc["source"]),
+        family=str(doc["family"]),
+        country=doc.get("country"),
+        detail=dict(doc.get("detail") or {}),
+        forces=tuple((f["force_id"], float(f["share"])) for f in doc.get("forces") or ()),
+        weight=float(doc.get("weight") or 0.0),
+        strong=bool(doc.get("strong")),
+        observations=int(doc.get("observations") or 1),
+        first=datetime.fromisoformat(first) if first else None,
+        last=datetime.fromisoformat(last) if last else None,
+        anonymous=bool(doc.get("anonymous")),
+    )
+
+
+def _alternatives(decision: Decision) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for key, scores in (("force_id", decision.force_scores), ("country", decision.country_scores)):
+        total = sum(scores.values())
+        chosen = decision.force_id if key == "force_id" else decision.country
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+        for name, score in ranked:
+            if name != chosen and total > 0 and score / total >= _MIN_ALTERNATIVE:
+                out.append({key: name, "share": round(score / total, 4)})
+    return out
+
+
+def _region(decision: Decision) -> str | None:
+    if decision.force_id is not None:
+        return uk.force(decision.force_id).country
+    ips = decision.families.get("ip")
+    if ips is None:
+        return None
+    regions = [i for i in ips.items if i.country == decision.country and i.detail.get("region")]
+    best = max(regions, key=lambda i: i.weight, default=None)
+    return str(best.detail["region"]) if best is not None else None
+
+
+def _rule_entry(g: Grounds, omitted: int) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "source": RULE_SOURCE,
+        "level": g.level,
+        "share": round(g.share, 4),
+        "country_share": round(g.country_share, 4),
+        "agreeing_strong": list(g.agreeing),
+        "conflicting_strong": list(g.conflicting),
+    }
+    if omitted:
+        entry["omitted_ip_items"] = omitted
+    return entry
+
+
+def _kept(items: Sequence[tuple[Evidence, Mapping[str, Any]]]) -> tuple[list[Any], int]:
+    ips = [p for p in items if p[0].family == "ip"]
+    if len(ips) <= MAX_IP_ITEMS:
+        return list(items), 0
+    keep = {id(p) for p in sorted(ips, key=lambda p: -p[0].weight)[:MAX_IP_ITEMS]}
+    return [p for p in items if p[0].family != "ip" or id(p) in keep], len(ips) - MAX_IP_ITEMS
+
+
+def attribute_items(items: Iterable[tuple[Evidence, Mapping[str, Any]]]) -> Attributed:
+    """Decide, grade and explain; each item comes with extra keys for its evidence entry."""
+    pairs = list(items)
+    decision = decide(item for item, _ in pairs)
+    g = grounds(decision)
+    kept, omitted = _kept(pairs)
+    evidence = [_rule_entry(g, omitted)]
+    evidence += [evidence_json(item, decision, extra) for item, extra in kept]
+    force = uk.force(decision.force_id) if decision.force_id else None
+    uk_force = decision.country == UK and force is not None
+    return Attributed(
+        country=decision.country,
+        region=_region(decision),
+        force_id=force.force_id if force else None,
+        pfa_code=force.pfa_code if force else None,
+        rocu=force.rocu if uk_force and force else None,
+        confidence=grade(g).value,
+        score=round(decision.force_share if force else decision.country_share, 4),
+        alternatives=_alternatives(decision),
+        evidence=evidence,
+    )

@@ -1,0 +1,215 @@
+"""The attribute stage: accounts (``run``) and, after resolve, subjects (``attribute_subjects``)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, delete, select
+
+from safeguard.attribute.combine import HALF_LIFE_DAYS, decay
+from safeguard.attribute.facts import AccountFacts
+from safeguard.attribute.geolocators import GEOLOCATORS, Geolocator
+from safeguard.attribute.load import account_evidence, load_facts
+from safeguard.attribute.record import Attributed, attribute_items, evidence_from_json
+from safeguard.config import Settings
+from safeguard.errors import ConfigError, PipelineError
+from safeguard.progress import NULL_PROGRESS, Progress
+from safeguard.records import Confidence, Stage
+from safeguard.store.bulk import bulk_insert, json_text
+from safeguard.store.db import Store
+from safeguard.store.models import Attribution, Subject, SubjectAccount
+from safeguard.store.runs import RunRecorder, record_run
+
+__all__ = ["AttributionResult", "attribute_subjects", "build_geolocators", "run"]
+
+_COLUMNS = (
+    "operation_id",
+    "account_id",
+    "subject_id",
+    "country",
+    "region",
+    "force_id",
+    "pfa_code",
+    "rocu",
+    "confidence",
+    "score",
+    "alternatives",
+    "evidence",
+)
+_STEP = 1000
+
+
+@dataclass(frozen=True)
+class AttributionResult:
+    """What one run attributed: counts by confidence and by country, geolocators skipped."""
+
+    operation_id: int
+    run_id: int
+    attributed: int
+    by_confidence: dict[str, int] = field(default_factory=dict)
+    by_country: dict[str, int] = field(default_factory=dict)
+    skipped: tuple[str, ...] = ()
+
+
+def build_geolocators(
+    settings: Settings, run: RunRecorder | None = None
+) -> tuple[list[Geolocator], tuple[str, ...]]:
+    """Every registered geolocator that can run with ``settings``, and the names skipped.
+
+    A geolocator that cannot run (its database is not configured or unreadable) is skipped
+    with a ``geolocator-unavailable`` warning on the run, never a crash.
+    """
+    out, skipped = [], []
+    for spec in GEOLOCATORS.values():
+        try:
+            out.append(spec.build(settings))
+        except ConfigError as exc:
+            skipped.append(spec.name)
+            if run is not None:
+                run.warn("geolocator-unavailable", f"{spec.name} skipped: {exc}", spec.name)
+    return out, tuple(skipped)
+
+
+def _locate(facts: AccountFacts, locators: Sequence[Geolocator], reference: Any) -> Attributed:
+    items: list[Any] = []
+    for locator in locators:
+        items = locator.apply(facts, items)
+    return attribute_items((item, {}) for item in decay(items, reference))
+
+
+def _row(op_id: int, account: int | None, subject: int | None, a: Attributed) -> tuple[Any, ...]:
+    return (
+        op_id,
+        account,
+        subject,
+        a.country,
+        a.region,
+        a.force_id,
+        a.pfa_code,
+        a.rocu,
+        a.confidence,
+        a.score,
+        json_text(a.alternatives),
+        json_text(a.evidence),
+    )
+
+
+def _note(rec: RunRecorder, ref: str, a: Attributed, tally: dict[str, Counter[str]]) -> None:
+    tally["confidence"][a.confidence] += 1
+    tally["country"][a.country or "unknown"] += 1
+    if a.confidence == Confidence.NONE:
+        rec.warn("unattributable", f"{ref}: no usable location evidence", ref)
+    elif a.evidence and a.evidence[0].get("conflicting_strong"):
+        families = ", ".join(a.evidence[0]["conflicting_strong"])
+        rec.warn("conflicting-evidence", f"{ref}: strong evidence disagrees ({families})", ref)
+
+
+def _replace(conn: Connection, op_id: int, subjects: bool, rows: Iterable[Any]) -> int:
+    scope = Attribution.subject_id.is_not(None) if subjects else Attribution.subject_id.is_(None)
+    conn.execute(delete(Attribution).where(Attribution.operation_id == op_id, scope))
+    return bulk_insert(conn, Attribution.__tablename__, _COLUMNS, rows)
+
+
+def _result(
+    op_id: int, rec: RunRecorder, n: int, tally: dict[str, Counter[str]], skipped: tuple[str, ...]
+) -> AttributionResult:
+    rec.counts.update(
+        attributed=n,
+        by_confidence=dict(tally["confidence"]),
+        by_country=dict(tally["country"].most_common(20)),
+    )
+    return AttributionResult(
+        operation_id=op_id,
+        run_id=rec.run_id,
+        attributed=n,
+        by_confidence=dict(tally["confidence"]),
+        by_country=dict(tally["country"]),
+        skipped=skipped,
+    )
+
+
+def _config(settings: Settings, scope: str) -> dict[str, Any]:
+    return {
+        "scope": scope,
+        "geoip_city": settings.geoip_city,
+        "geoip_anonymous": settings.geoip_anonymous,
+        "half_life_days": HALF_LIFE_DAYS,
+        "geolocators": list(GEOLOCATORS),
+    }
+
+
+def run(
+    store: Store, settings: Settings, operation: str, *, progress: Progress = NULL_PROGRESS
+) -> AttributionResult:
+    """Attribute every account of ``operation``, replacing its previous account attributions."""
+    op_id = store.operation_id(operation)
+    with record_run(store, op_id, Stage.ATTRIBUTE, _config(settings, "accounts")) as rec:
+        locators, skipped = build_geolocators(settings, rec)
+        with rec.timed("load"), store.transaction() as conn:
+            facts, reference = load_facts(conn, op_id)
+        if not facts:
+            raise PipelineError(f"operation {operation!r} has no accounts: ingest a delivery first")
+        tally: dict[str, Counter[str]] = {"confidence": Counter(), "country": Counter()}
+        rows = []
+        with rec.timed("locate"), progress.task("Attributing accounts", len(facts)) as task:
+            for i, fact in enumerate(facts, 1):
+                attributed = _locate(fact, locators, reference)
+                _note(rec, f"account:{fact.account_id}", attributed, tally)
+                rows.append(_row(op_id, fact.account_id, None, attributed))
+                if i % _STEP == 0:
+                    task.advance(_STEP)
+        with rec.timed("write"), store.transaction() as conn:
+            _replace(conn, op_id, False, rows)
+        rec.counts["reference_time"] = reference.isoformat() if reference else None
+        return _result(op_id, rec, len(rows), tally, skipped)
+
+
+def _members(conn: Connection, op_id: int) -> dict[int, list[int]]:
+    query = (
+        select(SubjectAccount.subject_id, SubjectAccount.account_id)
+        .join(Subject, Subject.id == SubjectAccount.subject_id)
+        .where(Subject.operation_id == op_id)
+        .order_by(SubjectAccount.subject_id, SubjectAccount.account_id)
+    )
+    out: dict[int, list[int]] = {}
+    for subject_id, account_id in conn.execute(query):
+        out.setdefault(subject_id, []).append(account_id)
+    return out
+
+
+def _subject_items(accounts: Sequence[int], evidence: dict[int, list[Any]]) -> Iterable[Any]:
+    for account_id in accounts:
+        for doc in evidence.get(account_id, ()):
+            item = evidence_from_json(doc)
+            if item is not None:
+                yield item, {"account_id": account_id}
+
+
+def attribute_subjects(
+    store: Store, settings: Settings, operation: str, *, progress: Progress = NULL_PROGRESS
+) -> AttributionResult:
+    """Attribute every subject from its accounts' pooled evidence (run after resolve)."""
+    op_id = store.operation_id(operation)
+    with record_run(store, op_id, Stage.ATTRIBUTE, _config(settings, "subjects")) as rec:
+        with rec.timed("load"), store.transaction() as conn:
+            members = _members(conn, op_id)
+            evidence = dict(account_evidence(conn, op_id))
+        if members and not evidence:
+            raise PipelineError(f"operation {operation!r}: run account attribution first")
+        tally: dict[str, Counter[str]] = {"confidence": Counter(), "country": Counter()}
+        rows = []
+        with rec.timed("combine"), progress.task("Attributing subjects", len(members)) as task:
+            for subject_id, accounts in members.items():
+                missing = [a for a in accounts if a not in evidence]
+                if missing:
+                    rec.warn("account-not-attributed", f"subject:{subject_id}: {missing}")
+                attributed = attribute_items(_subject_items(accounts, evidence))
+                _note(rec, f"subject:{subject_id}", attributed, tally)
+                rows.append(_row(op_id, None, subject_id, attributed))
+                task.advance()
+        with rec.timed("write"), store.transaction() as conn:
+            _replace(conn, op_id, True, rows)
+        return _result(op_id, rec, len(rows), tally, ())
