@@ -1,0 +1,33 @@
+"""`safeguard plugins`: every registered format, geolocator, linker and risk factor."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import typer
+from rich.table import Table
+
+from safeguard.cli.common import console, emit_json, handle_errors
+from safeguard.plugins import registries
+
+__all__ = ["register"]
+
+
+@handle_errors
+def plugins_command(
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """List the plugins of every registry with their stable names."""
+    regs = registries()
+    if as_json:
+        emit_json({kind: [asdict(p) for p in plugins] for kind, plugins in regs.items()})
+        return
+    table = Table("kind", "name", "description")
+    for plugins in regs.values():
+        for p in plugins:
+            table.add_row(p.kind, p.name, p.description)
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("plugins")(plugins_command)
