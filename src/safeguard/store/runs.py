@@ -13,11 +13,11 @@ from typing import Any
 
 from sqlalchemy import insert, update
 
-from safeguard import __version__
 from safeguard.store.bulk import bulk_insert
 from safeguard.store.db import Store
 from safeguard.store.models import StageRun, StageWarning
 from safeguard.store.models.base import utcnow
+from safeguard.version import code_version
 
 __all__ = ["RunRecorder", "config_hash", "record_run"]
 
@@ -65,7 +65,7 @@ def record_run(
             insert(StageRun).values(
                 operation_id=operation_id,
                 stage=stage,
-                code_version=__version__,
+                code_version=code_version(),
                 config_hash=config_hash(cfg),
                 config=json.loads(json.dumps(cfg, default=str)),
                 started_at=utcnow(),
