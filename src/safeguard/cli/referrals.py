@@ -1,0 +1,138 @@
+"""`safeguard referrals` (international referral list) and `safeguard attribution` verbs."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from safeguard.attribute import attribute_subjects
+from safeguard.attribute import run as attribute_accounts
+from safeguard.attribute.lookup import show_attribution
+from safeguard.attribute.referrals import referral_list, referrals_csv, referrals_json
+from safeguard.cli.common import (
+    RichProgress,
+    console,
+    emit_json,
+    handle_errors,
+    open_store,
+    settings,
+)
+
+__all__ = ["register"]
+
+attribution_app = typer.Typer(
+    help="Where accounts and subjects are: country, UK force, ROCU, confidence, evidence.",
+    no_args_is_help=True,
+)
+
+
+class ReferralFormat(StrEnum):
+    CSV = "csv"
+    JSON = "json"
+
+
+@handle_errors
+def referrals_command(
+    operation: str = typer.Argument(..., help="Operation name."),
+    fmt: ReferralFormat = typer.Option(
+        ReferralFormat.CSV, "--format", "-f", help="csv (one row per entry) or json (by country)."
+    ),
+    output: Path | None = typer.Option(
+        None, "--output", "-O", help="Write to this file instead of standard output."
+    ),
+) -> None:
+    """International referral list: non-UK accounts and subjects, grouped by country."""
+    rows = referral_list(open_store(), operation)
+    if fmt is ReferralFormat.CSV:
+        text = referrals_csv(rows)
+    else:
+        text = json.dumps(referrals_json(operation, rows), indent=2, sort_keys=True) + "\n"
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"{len(rows):,} referral entries written to {output}")
+
+
+def _print_one(doc: dict[str, Any]) -> None:
+    place = doc["force_id"] or "-"
+    console.print(
+        f"[bold]{doc['kind']} {doc['reference']}[/]: {doc['country'] or 'unknown'} / {place}"
+        f" (ROCU {doc['rocu'] or '-'}), confidence [bold]{doc['confidence']}[/]"
+        f" score {doc['score']:.2f}",
+        highlight=False,
+    )
+    if doc["alternatives"]:
+        alts = ", ".join(
+            f"{a.get('force_id') or a.get('country')} {a['share']:.2f}" for a in doc["alternatives"]
+        )
+        console.print(f"  alternatives: {alts}", highlight=False)
+    table = Table("source", "points to", "weight", "agreement", "detail")
+    for item in doc["evidence"]:
+        if item.get("source") == "confidence-rule":
+            console.print(f"  rule: {item}", highlight=False)
+            continue
+        forces = ",".join(f["force_id"] for f in item.get("forces") or [])
+        target = f"{item.get('country')}{'/' + forces if forces else ''}"
+        detail = ", ".join(f"{k}={v}" for k, v in (item.get("detail") or {}).items())
+        table.add_row(
+            item["source"], target, f"{item['weight']:.3g}", item["agreement"], detail[:80]
+        )
+    console.print(table)
+
+
+@attribution_app.command("show")
+@handle_errors
+def show_command(
+    ref: str = typer.Argument(
+        ..., help="Subject label, platform account id (ID or PLATFORM:ID) or numeric account id."
+    ),
+    operation: str = typer.Option(..., "--operation", "-o", help="Operation name."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Show an account's or subject's attribution with all its evidence."""
+    docs = show_attribution(open_store(), operation, ref)
+    if as_json:
+        emit_json(docs)
+        return
+    for doc in docs:
+        _print_one(doc)
+
+
+@attribution_app.command("run")
+@handle_errors
+def run_command(
+    operation: str = typer.Argument(..., help="Operation name."),
+    subjects: bool = typer.Option(
+        False, "--subjects", help="Attribute subjects (after resolve) instead of accounts."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
+) -> None:
+    """Re-run attribution of an operation's accounts (or subjects), replacing the last run."""
+    cfg = settings()
+    store = open_store(cfg)
+    stage = attribute_subjects if subjects else attribute_accounts
+    with RichProgress(enabled=not as_json) as progress:
+        result = stage(store, cfg, operation, progress=progress)
+    doc = {
+        "attributed": result.attributed,
+        "by_confidence": result.by_confidence,
+        "by_country": result.by_country,
+        "skipped_geolocators": list(result.skipped),
+    }
+    if as_json:
+        emit_json(doc)
+        return
+    console.print(f"attributed {result.attributed:,}; confidence {result.by_confidence}")
+    for name in result.skipped:
+        console.print(f"[yellow]skipped geolocator[/] {name}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("referrals")(referrals_command)
+    app.add_typer(attribution_app, name="attribution")
