@@ -25,6 +25,7 @@ app = typer.Typer(
 VERB_MODULES: tuple[str, ...] = (
     "operations",
     "pipeline",
+    "referrals",
     "serve",
 )
 
