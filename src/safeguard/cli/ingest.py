@@ -1,0 +1,175 @@
+"""`safeguard ingest`, `deliveries list` and `deliveries show`: partner deliveries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+from sqlalchemy import func, select
+
+from safeguard import ingest
+from safeguard.cli.common import (
+    RichProgress,
+    console,
+    emit_json,
+    handle_errors,
+    open_store,
+    settings,
+)
+from safeguard.errors import NotFoundError
+from safeguard.ingest.formats import FORMATS
+from safeguard.store.db import Store
+from safeguard.store.models import Delivery, DeliveryFile, Operation, QuarantinedRow
+
+__all__ = ["register"]
+
+deliveries_app = typer.Typer(help="List and show ingested deliveries.", no_args_is_help=True)
+
+_FORMAT_HELP = "Delivery format: auto (detect) or one of " + ", ".join(f.name for f in FORMATS)
+
+
+def _print_report(doc: dict[str, Any]) -> None:
+    table = Table("file", "accepted", "quarantined", "values dropped", "reasons")
+    for file, counts in sorted(doc["tables"].items()):
+        reasons = doc["reasons"].get(file, {})
+        table.add_row(
+            file,
+            f"{counts.get('accepted', 0):,}",
+            f"{counts.get('quarantined', 0):,}",
+            f"{counts.get('values_dropped', 0):,}",
+            ", ".join(f"{r} {n:,}" for r, n in sorted(reasons.items())),
+        )
+    console.print(table)
+    for note in doc.get("notes", []):
+        console.print(f"note: {note}", highlight=False)
+
+
+@handle_errors
+def ingest_command(
+    operation: str = typer.Argument(..., help="Operation name (created if new)."),
+    path: Path = typer.Argument(..., help="Delivery directory or archive."),
+    format: str = typer.Option("auto", "--format", help=_FORMAT_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Ingest a partner delivery: validate, quarantine bad rows, keep the originals as evidence."""
+    cfg = settings()
+    store = open_store(cfg)
+    with RichProgress(enabled=not as_json) as progress:
+        result = ingest.run(
+            store, cfg, path, operation, format=format, user=cfg.user, progress=progress
+        )
+    doc = {"delivery_id": result.delivery_id, "created": result.created, **result.report()}
+    if as_json:
+        emit_json(doc)
+        return
+    verb = "ingested" if result.created else "already ingested (nothing changed):"
+    console.print(f"{verb} delivery {result.delivery_id} ({result.format})", highlight=False)
+    _print_report(doc)
+
+
+def _list_docs(store: Store, operation: str | None) -> list[dict[str, Any]]:
+    query = (
+        select(Delivery, Operation.name)
+        .join(Operation, Operation.id == Delivery.operation_id)
+        .order_by(Delivery.id)
+    )
+    if operation:
+        query = query.where(Delivery.operation_id == store.operation_id(operation))
+    with store.session() as s:
+        rows = s.execute(query).all()
+    return [
+        {
+            "id": d.id,
+            "operation": op,
+            "format": d.format,
+            "platform": d.platform,
+            "source_agency": d.source_agency,
+            "received_at": d.received_at,
+            "ingested_by": d.ingested_by,
+            "accepted": sum(t.get("accepted", 0) for t in d.report.get("tables", {}).values()),
+            "quarantined": sum(
+                t.get("quarantined", 0) for t in d.report.get("tables", {}).values()
+            ),
+        }
+        for d, op in rows
+    ]
+
+
+@deliveries_app.command("list")
+@handle_errors
+def deliveries_list(
+    operation: str = typer.Option("", "--operation", help="Only this operation's deliveries."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """List ingested deliveries with their accepted and quarantined row counts."""
+    docs = _list_docs(open_store(), operation or None)
+    if as_json:
+        emit_json(docs)
+        return
+    table = Table(
+        "id", "operation", "format", "platform", "received", "by", "accepted", "quarantined"
+    )
+    for d in docs:
+        table.add_row(
+            str(d["id"]), d["operation"], d["format"], d["platform"], str(d["received_at"])[:19],
+            d["ingested_by"], f"{d['accepted']:,}", f"{d['quarantined']:,}",
+        )  # fmt: skip
+    console.print(table)
+
+
+def _show_doc(store: Store, delivery_id: int) -> dict[str, Any]:
+    with store.session() as s:
+        d = s.get(Delivery, delivery_id)
+        if d is None:
+            raise NotFoundError(f"no delivery {delivery_id} (see `safeguard deliveries list`)")
+        files = s.scalars(select(DeliveryFile).where(DeliveryFile.delivery_id == d.id)).all()
+        quarantined = s.scalar(
+            select(func.count())
+            .select_from(QuarantinedRow)
+            .where(QuarantinedRow.delivery_id == d.id)
+        )
+    return {
+        "id": d.id, "format": d.format, "checksum": d.checksum, "platform": d.platform,
+        "source_agency": d.source_agency, "produced_at": d.produced_at,
+        "received_at": d.received_at, "ingested_by": d.ingested_by,
+        "grading": {"source": d.grading_source, "intelligence": d.grading_intelligence,
+                    "handling": d.grading_handling, "conditions": d.grading_conditions},
+        "files": [{"path": f.path, "sha256": f.sha256, "size": f.size,
+                   "evidence_path": f.evidence_path} for f in files],
+        "quarantine_entries": int(quarantined or 0),
+        "tables": d.report.get("tables", {}), "reasons": d.report.get("reasons", {}),
+        "records": d.report.get("records", {}), "notes": d.report.get("notes", []),
+    }  # fmt: skip
+
+
+@deliveries_app.command("show")
+@handle_errors
+def deliveries_show(
+    delivery_id: int = typer.Argument(..., help="Delivery id (see `deliveries list`)."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Show a delivery's provenance, files and ingest report (accepted/quarantined by reason)."""
+    doc = _show_doc(open_store(), delivery_id)
+    if as_json:
+        emit_json(doc)
+        return
+    g = doc["grading"]
+    console.print(
+        f"delivery {doc['id']} ({doc['format']}) from {doc['source_agency'] or '?'}, platform "
+        f"{doc['platform'] or '?'}, graded {g['source']}{g['intelligence']}{g['handling']}, "
+        f"ingested by {doc['ingested_by']} at {str(doc['received_at'])[:19]}",
+        highlight=False,
+    )
+    console.print(f"manifest checksum {doc['checksum']}", highlight=False)
+    files = Table("file", "size", "sha256")
+    for f in doc["files"]:
+        files.add_row(f["path"], f"{f['size']:,}", f["sha256"])
+    console.print(files)
+    _print_report(doc)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ingest")(ingest_command)
+    app.add_typer(deliveries_app, name="deliveries")

@@ -1,0 +1,145 @@
+"""Column-wise validation of string columns with ``pyarrow.compute``.
+
+Each check takes a string array (nulls = empty cells) and returns the converted array and a
+list of :data:`Issue` (a boolean numpy mask of the rows with a bad value, and why). Null
+input is never an issue here; required columns are checked by the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from safeguard.ingest.normalise import MAX_TIMESTAMP, MIN_TIMESTAMP
+from safeguard.ingest.reasons import Reason
+from safeguard.store.bulk import TS_FORMAT
+
+__all__ = [
+    "Issue",
+    "Mask",
+    "check_enum",
+    "check_hex",
+    "check_int",
+    "check_text",
+    "check_timestamp",
+    "lookup",
+    "map_unique",
+    "mask",
+]
+
+Mask = npt.NDArray[np.bool_]
+Issue = tuple[Mask, Reason]
+
+_TS_SHAPE = (
+    r"^\s*\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}([.,]\d{1,9})?)?\s*(Z|z|[+-]\d{2}(:?\d{2})?)\s*$"
+)
+_TS_TYPE = pa.timestamp("us", tz="UTC")
+
+
+def mask(values: pa.Array | pa.ChunkedArray) -> Mask:
+    """A boolean array (nulls count as False) as a numpy mask."""
+    filled = pc.fill_null(values, False)
+    return np.asarray(filled.to_numpy(zero_copy_only=False), dtype=np.bool_)
+
+
+def _issues(*pairs: tuple[Mask, Reason]) -> list[Issue]:
+    return [(m, r) for m, r in pairs if m.any()]
+
+
+def check_text(values: pa.Array, max_len: int | None = None) -> tuple[pa.Array, list[Issue]]:
+    """Free text: no NUL characters, and at most ``max_len`` characters when given."""
+    nul = mask(pc.match_substring(values, "\x00"))
+    long = mask(pc.greater(pc.utf8_length(values), max_len)) if max_len else np.zeros_like(nul)
+    return values, _issues((nul, Reason.NUL_BYTE), (long & ~nul, Reason.TOO_LONG))
+
+
+def _cast_rows(values: pa.Array) -> pa.Array:
+    """Per-row fallback when a vectorised cast refuses the batch: bad rows become null."""
+    out: list[datetime | None] = []
+    for raw in values.to_pylist():
+        try:
+            value = None if raw is None else datetime.fromisoformat(raw.strip())
+        except ValueError:
+            value = None
+        out.append(value if value is not None and value.tzinfo is not None else None)
+    return pa.array(out, type=_TS_TYPE)
+
+
+def check_timestamp(values: pa.Array) -> tuple[pa.Array, list[Issue]]:
+    """ISO 8601 with ``Z`` or an offset -> storage text of the UTC time (``TS_FORMAT``)."""
+    present = mask(pc.is_valid(values))
+    shaped = mask(pc.match_substring_regex(values, _TS_SHAPE))
+    candidates = pc.if_else(pa.array(shaped), values, pa.scalar(None, pa.string()))
+    try:
+        ts = pc.cast(candidates, _TS_TYPE)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        ts = _cast_rows(candidates)
+    parsed = mask(pc.is_valid(ts))
+    low = pa.scalar(MIN_TIMESTAMP, _TS_TYPE)
+    high = pa.scalar(MAX_TIMESTAMP, _TS_TYPE)
+    in_range = mask(pc.and_(pc.greater_equal(ts, low), pc.less(ts, high)))
+    bad_shape = present & ~parsed
+    out_of_range = parsed & ~in_range
+    ok = pa.array(parsed & in_range)
+    text = pc.if_else(ok, pc.strftime(ts, format=TS_FORMAT.replace(".%f", "")), None)
+    return text, _issues(
+        (bad_shape, Reason.BAD_TIMESTAMP), (out_of_range, Reason.TIMESTAMP_OUT_OF_RANGE)
+    )
+
+
+def check_int(values: pa.Array, low: int, high: int) -> tuple[pa.Array, list[Issue]]:
+    """Decimal integers in ``[low, high]``."""
+    present = mask(pc.is_valid(values))
+    stripped = pc.utf8_trim_whitespace(values)
+    digits = mask(pc.match_substring_regex(stripped, r"^[+-]?\d{1,18}$"))
+    clean = pc.if_else(pa.array(digits), stripped, pa.scalar(None, pa.string()))
+    ints = pc.cast(clean, pa.int64())
+    ok = mask(pc.and_(pc.greater_equal(ints, low), pc.less_equal(ints, high)))
+    out = pc.if_else(pa.array(ok), ints, pa.scalar(None, pa.int64()))
+    return out, _issues((present & ~ok, Reason.BAD_INTEGER))
+
+
+def check_enum(
+    values: pa.Array, allowed: Iterable[str], default: str | None = None
+) -> tuple[pa.Array, list[Issue]]:
+    """A value from ``allowed`` (case-insensitive); empty cells become ``default``."""
+    norm = pc.utf8_lower(pc.utf8_trim_whitespace(values))
+    present = mask(pc.is_valid(norm))
+    ok = mask(pc.is_in(norm, value_set=pa.array(sorted(allowed), pa.string())))
+    out = pc.if_else(pa.array(ok), norm, pa.scalar(None, pa.string()))
+    if default is not None:
+        out = pc.if_else(pa.array(present), out, pa.scalar(default, pa.string()))
+    return out, _issues((present & ~ok, Reason.BAD_ENUM))
+
+
+def check_hex(values: pa.Array, length: int) -> tuple[pa.Array, list[Issue]]:
+    """Hex digests of exactly ``length`` digits, lower-cased."""
+    norm = pc.utf8_lower(pc.utf8_trim_whitespace(values))
+    present = mask(pc.is_valid(norm))
+    ok = mask(pc.match_substring_regex(norm, f"^[0-9a-f]{{{length}}}$"))
+    out = pc.if_else(pa.array(ok), norm, pa.scalar(None, pa.string()))
+    return out, _issues((present & ~ok, Reason.BAD_HASH))
+
+
+def map_unique(
+    values: pa.Array, func: Callable[[str], str | None], cache: dict[str, str | None]
+) -> pa.Array:
+    """Apply a per-value Python function once per distinct value (memoised in ``cache``)."""
+    uniques = pc.unique(values).drop_null()
+    results = []
+    for raw in uniques.to_pylist():
+        if raw not in cache:
+            cache[raw] = func(raw)
+        results.append(cache[raw])
+    index = pc.index_in(values, value_set=uniques)
+    return pc.take(pa.array(results, pa.string()), index)
+
+
+def lookup(values: pa.Array, keys: pa.Array, ids: pa.Array) -> pa.Array:
+    """The id of each value in ``keys`` (null where it is not there)."""
+    return pc.take(ids, pc.index_in(values, value_set=keys))

@@ -1,0 +1,60 @@
+"""What a delivery format writes through while it loads one delivery."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+from sqlalchemy import Connection
+
+from safeguard.ingest.quarantine import Quarantine
+from safeguard.progress import NULL_PROGRESS, Progress
+
+__all__ = ["IngestContext", "TableCounts"]
+
+
+@dataclass
+class TableCounts:
+    """Per table: rows stored, rows refused, values dropped from stored rows."""
+
+    accepted: int = 0
+    quarantined: int = 0
+    values_dropped: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "accepted": self.accepted,
+            "quarantined": self.quarantined,
+            "values_dropped": self.values_dropped,
+        }
+
+
+@dataclass
+class IngestContext:
+    """The open transaction, the delivery's ids, the quarantine and the counts."""
+
+    conn: Connection
+    operation_id: int
+    delivery_id: int
+    platform: str
+    quarantine: Quarantine
+    progress: Progress = NULL_PROGRESS
+    tables: dict[str, TableCounts] = field(default_factory=dict)
+    records: Counter[str] = field(default_factory=Counter)
+    account_keys: pa.Array = field(default_factory=lambda: pa.array([], pa.string()))
+    account_ids: pa.Array = field(default_factory=lambda: pa.array([], pa.int64()))
+    account_regions: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def counts(self, table: str) -> TableCounts:
+        return self.tables.setdefault(table, TableCounts())
+
+    def set_accounts(self, mapping: dict[str, int]) -> None:
+        """Platform account id -> our account id, for resolving references in events."""
+        self.account_keys = pa.array(list(mapping), pa.string())
+        self.account_ids = pa.array(list(mapping.values()), pa.int64())
+
+    def summary(self) -> dict[str, Any]:
+        return {name: c.as_dict() for name, c in sorted(self.tables.items())}

@@ -1,0 +1,220 @@
+"""The ingest stage: one delivery into the store, all or nothing, idempotent by checksum."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from safeguard.config import Settings
+from safeguard.errors import DeliveryRejected
+from safeguard.ingest import evidence
+from safeguard.ingest.context import IngestContext
+from safeguard.ingest.formats import DeliveryFormat, DeliveryInfo, detect_format, get_format
+from safeguard.ingest.quarantine import Quarantine
+from safeguard.progress import NULL_PROGRESS, Progress
+from safeguard.store.bulk import bulk_insert
+from safeguard.store.db import Store
+from safeguard.store.models import Delivery
+from safeguard.store.runs import RunRecorder, record_run
+
+__all__ = ["IngestResult", "run"]
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What an ingest did. ``created`` is False when the delivery was already in the operation.
+
+    ``tables``: per delivered file, ``accepted`` / ``quarantined`` rows and ``values_dropped``;
+    ``reasons``: per file, quarantine entries per reason code.
+    """
+
+    delivery_id: int
+    created: bool
+    format: str
+    tables: dict[str, dict[str, int]] = field(default_factory=dict)
+    reasons: dict[str, dict[str, int]] = field(default_factory=dict)
+    records: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> int:
+        return sum(t.get("accepted", 0) for t in self.tables.values())
+
+    @property
+    def quarantined(self) -> int:
+        return sum(t.get("quarantined", 0) for t in self.tables.values())
+
+    @classmethod
+    def from_report(cls, delivery_id: int, fmt: str, report: dict[str, Any]) -> IngestResult:
+        return cls(
+            delivery_id=delivery_id,
+            created=False,
+            format=fmt,
+            tables=report.get("tables", {}),
+            reasons=report.get("reasons", {}),
+            records=report.get("records", {}),
+            notes=report.get("notes", []),
+        )
+
+    def report(self) -> dict[str, Any]:
+        return {
+            "tables": self.tables,
+            "reasons": self.reasons,
+            "records": self.records,
+            "notes": self.notes,
+        }
+
+
+@contextmanager
+def _unpacked(path: Path, settings: Settings) -> Iterator[Path]:
+    if path.is_dir():
+        yield path.resolve()
+        return
+    if not path.exists():
+        raise DeliveryRejected(f"{path}: no such file or directory")
+    raise DeliveryRejected(f"{path}: not a delivery directory")
+
+
+def _existing(store: Store, operation_id: int, checksum: str) -> IngestResult | None:
+    with store.session() as s:
+        row = s.execute(
+            select(Delivery.id, Delivery.format, Delivery.report).where(
+                Delivery.operation_id == operation_id, Delivery.checksum == checksum
+            )
+        ).first()
+    return None if row is None else IngestResult.from_report(row[0], row[1], row[2] or {})
+
+
+def _insert_delivery(
+    conn: Connection, operation_id: int, fmt: DeliveryFormat, info: DeliveryInfo, user: str
+) -> int:
+    g = info.grading
+    result = conn.execute(
+        insert(Delivery).values(
+            operation_id=operation_id,
+            format=fmt.name,
+            checksum=info.checksum,
+            platform=info.platform,
+            source_agency=info.source_agency,
+            produced_at=info.produced_at,
+            ingested_by=user,
+            grading_source=g.get("source", ""),
+            grading_intelligence=g.get("intelligence", ""),
+            grading_handling=g.get("handling", ""),
+            grading_conditions=g.get("conditions", ""),
+            manifest=info.manifest,
+            report={},
+        )
+    )
+    assert result.inserted_primary_key is not None
+    return int(result.inserted_primary_key[0])
+
+
+def _keep_files(conn: Connection, delivery_id: int, info: DeliveryInfo, settings: Settings) -> None:
+    rows = []
+    for f in info.files:
+        kept = evidence.keep(settings.evidence_dir, f.path, f.sha256)
+        rows.append((delivery_id, f.name, f.sha256, f.size, str(kept)))
+    bulk_insert(
+        conn, "delivery_file", ("delivery_id", "path", "sha256", "size", "evidence_path"), rows
+    )
+
+
+def _result(ctx: IngestContext, fmt: DeliveryFormat) -> IngestResult:
+    reasons: dict[str, dict[str, int]] = {}
+    for (file, reason), n in sorted(ctx.quarantine.reasons.items()):
+        reasons.setdefault(file, {})[reason] = n
+    return IngestResult(
+        delivery_id=ctx.delivery_id,
+        created=True,
+        format=fmt.name,
+        tables=ctx.summary(),
+        reasons=reasons,
+        records={k: int(v) for k, v in sorted(ctx.records.items())},
+        notes=list(ctx.notes),
+    )
+
+
+def _load(
+    store: Store, op_id: int, fmt: DeliveryFormat, info: DeliveryInfo, root: Path, **kw: Any
+) -> IngestResult:
+    settings: Settings = kw["settings"]
+    with store.transaction() as conn:
+        delivery_id = _insert_delivery(conn, op_id, fmt, info, kw["user"])
+        _keep_files(conn, delivery_id, info, settings)
+        ctx = IngestContext(
+            conn=conn,
+            operation_id=op_id,
+            delivery_id=delivery_id,
+            platform=info.platform,
+            quarantine=Quarantine(conn, delivery_id),
+            progress=kw["progress"],
+        )
+        fmt.load(ctx, root, info)
+        ctx.quarantine.flush()
+        result = _result(ctx, fmt)
+        conn.execute(
+            update(Delivery).where(Delivery.id == delivery_id).values(report=result.report())
+        )
+    return result
+
+
+def _record(rec: RunRecorder, result: IngestResult) -> None:
+    rec.counts.update(
+        delivery_id=result.delivery_id,
+        created=result.created,
+        accepted=result.accepted,
+        quarantined=result.quarantined,
+        tables=result.tables,
+        records=result.records,
+    )
+    for file, reasons in result.reasons.items():
+        for reason, n in reasons.items():
+            rec.warn(
+                "quarantined_rows",
+                f"{file}: {n} quarantined ({reason})",
+                f"delivery:{result.delivery_id}",
+            )
+
+
+def run(
+    store: Store,
+    settings: Settings,
+    path: Path,
+    operation: str,
+    *,
+    format: str = "auto",
+    user: str = "",
+    progress: Progress = NULL_PROGRESS,
+) -> IngestResult:
+    """Ingest the delivery at ``path`` into ``operation`` (created if new).
+
+    Raises :class:`DeliveryRejected` (store unchanged) when the delivery cannot be taken.
+    Re-ingesting a delivery already in the operation returns its result with ``created=False``.
+    """
+    op_id = store.operation_id(operation, create=True, user=user)
+    with _unpacked(Path(path), settings) as root:
+        fmt = detect_format(root) if format == "auto" else get_format(format)
+        info = fmt.inspect(root, progress)
+        done = _existing(store, op_id, info.checksum)
+        if done is not None:
+            return done
+        config = {"format": fmt.name, "path": str(path), "checksum": info.checksum}
+        with record_run(store, op_id, "ingest", config) as rec:
+            try:
+                result = _load(
+                    store, op_id, fmt, info, root, settings=settings, user=user, progress=progress
+                )
+            except IntegrityError:
+                again = _existing(store, op_id, info.checksum)
+                if again is None:
+                    raise
+                result = again
+            _record(rec, result)
+    return result

@@ -1,0 +1,56 @@
+"""The `ingest` and `deliveries` verbs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from safeguard.cli.main import app
+from safeguard.ingest.testing import write_platform_export
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for key in ("SAFEGUARD_DATABASE_URL",):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("SAFEGUARD_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SAFEGUARD_USER", "analyst7")
+    return write_platform_export(
+        tmp_path / "d",
+        {
+            "accounts": [{"account_id": "a1", "phone": "nope"}, {"account_id": "a1", "phone": ""}],
+            "logins": [{"account_id": "a1", "timestamp": "2020-01-01T00:00:00Z", "ip": "10.0.0.1"}],
+        },
+    )
+
+
+def test_ingest_then_list_and_show(env: Path) -> None:
+    runner = CliRunner()
+    first = runner.invoke(app, ["ingest", "op", str(env), "--json"])
+    assert first.exit_code == 0, first.output
+    doc = json.loads(first.stdout)
+    assert doc["created"] and doc["tables"]["accounts.csv"]["quarantined"] == 1
+    again = json.loads(runner.invoke(app, ["ingest", "op", str(env), "--json"]).stdout)
+    assert (again["created"], again["delivery_id"]) == (False, doc["delivery_id"])
+    listed = json.loads(runner.invoke(app, ["deliveries", "list", "--json"]).stdout)
+    assert [(d["id"], d["ingested_by"], d["accepted"]) for d in listed] == [
+        (doc["delivery_id"], "analyst7", 2)
+    ]
+    shown = runner.invoke(app, ["deliveries", "show", str(doc["delivery_id"]), "--json"])
+    report = json.loads(shown.stdout)
+    assert report["reasons"]["accounts.csv"] == {"bad_phone": 1, "duplicate_key": 1}
+    assert {f["path"] for f in report["files"]} == {"manifest.json", "accounts.csv", "logins.csv"}
+
+
+def test_rejected_delivery_exits_4_with_a_message(env: Path) -> None:
+    (env / "logins.csv").write_text("account_id,timestamp,ip\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["ingest", "op", str(env)])
+    assert result.exit_code == 4
+    assert "checksum mismatch for logins.csv" in result.output
+
+
+def test_unknown_delivery_exits_3(env: Path) -> None:
+    assert CliRunner().invoke(app, ["deliveries", "show", "42"]).exit_code == 3
