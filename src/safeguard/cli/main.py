@@ -23,6 +23,7 @@ app = typer.Typer(
 
 #: Modules under ``safeguard.cli`` that each define ``register(app)``.
 VERB_MODULES: tuple[str, ...] = (
+    "ingest",
     "operations",
     "pipeline",
     "referrals",
