@@ -26,8 +26,11 @@ VERB_MODULES: tuple[str, ...] = (
     "ingest",
     "operations",
     "pipeline",
+    "plugins",
     "referrals",
     "serve",
+    "subjects",
+    "synth",
 )
 
 

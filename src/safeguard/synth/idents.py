@@ -1,0 +1,73 @@
+"""How the same identifier gets written differently on different accounts.
+
+Every variant normalises back to the person's canonical form with the simple rules the
+linking stage applies: e-mail lower-cased and trimmed (Gmail: dots and ``+tag`` dropped),
+phone reduced to E.164.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "EMAIL_STYLES",
+    "PHONE_STYLES",
+    "canonical_email",
+    "canonical_phone",
+    "email_variant",
+    "phone_variant",
+]
+
+EMAIL_STYLES = 5
+PHONE_STYLES = 5
+
+
+def email_variant(local: str, domain: str, gmail: bool, style: int) -> str:
+    """``style`` 0 is the canonical address; 1-4 are the ways people and platforms vary it."""
+    if style == 1:
+        return f"{local.capitalize()}@{domain.upper()}"
+    if style == 2:
+        return f" {local}@{domain} "
+    if style == 3 and gmail:
+        return f"{local.replace('.', '')}@{domain}"
+    if style == 4 and gmail:
+        return f"{local}+{len(local) % 7}tag@{domain}"
+    if style in (3, 4):
+        return f"{local.upper()}@{domain}"
+    return f"{local}@{domain}"
+
+
+def canonical_email(raw: str) -> str:
+    """The normal form used to compare addresses (what a linker should compute)."""
+    local, _, domain = raw.strip().lower().partition("@")
+    if domain in ("gmail.com", "googlemail.com"):
+        local = local.split("+", 1)[0].replace(".", "")
+        domain = "gmail.com"
+    return f"{local}@{domain}"
+
+
+def phone_variant(e164: str, style: int) -> str:
+    """Write an E.164 number the way a user might; UK numbers also in national form."""
+    digits = e164.lstrip("+")
+    if digits.startswith("44"):
+        national = "0" + digits[2:]
+        forms = (
+            e164,
+            f"{national[:5]} {national[5:]}",
+            f"+44 {digits[2:6]} {digits[6:]}",
+            digits,
+            national,
+        )
+    else:
+        forms = (e164, f"00{digits}", f"+{digits[:-6]} {digits[-6:]}", digits, e164)
+    return forms[style % len(forms)]
+
+
+def canonical_phone(raw: str, default_cc: str = "44") -> str:
+    """Reduce a written number to E.164 (national ``0…`` numbers assume ``default_cc``)."""
+    digits = "".join(ch for ch in raw if ch.isdigit())
+    if raw.strip().startswith("+"):
+        return "+" + digits
+    if digits.startswith("00"):
+        return "+" + digits[2:]
+    if digits.startswith("0"):
+        return f"+{default_cc}{digits[1:]}"
+    return "+" + digits
