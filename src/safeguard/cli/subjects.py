@@ -1,0 +1,164 @@
+"""`safeguard subjects`: list and show subjects, and analysts' split, merge and undo."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from safeguard import resolve
+from safeguard.cli.common import console, emit_json, handle_errors, open_store, settings
+from safeguard.resolve.actions import ActionResult
+from safeguard.resolve.query import account_ids_for, find_subject, list_subjects, show_subject
+
+__all__ = ["register"]
+
+subjects_app = typer.Typer(
+    help="Subjects (people) linked from accounts: list, show, split, merge, undo.",
+    no_args_is_help=True,
+)
+
+_JSON = typer.Option(False, "--json", help="Machine-readable output.")
+_WHY = typer.Option(..., "--justification", "-j", help="Why (recorded and audited).")
+
+
+@subjects_app.command("list")
+@handle_errors
+def list_command(
+    operation: str = typer.Argument(..., help="Operation name."),
+    limit: int | None = typer.Option(None, help="Show at most this many subjects."),
+    as_json: bool = _JSON,
+) -> None:
+    """List an operation's subjects with account counts and network figures."""
+    store = open_store()
+    op_id = store.operation_id(operation)
+    with store.session() as s:
+        docs = list_subjects(s, op_id, limit)
+    if as_json:
+        emit_json(docs)
+        return
+    table = Table("subject", "accounts", "degree", "sent", "received", "community", "roles")
+    for d in docs:
+        table.add_row(
+            d["label"],
+            str(d["accounts"]),
+            str(d.get("degree", "")),
+            str(d.get("sent", "")),
+            str(d.get("received", "")),
+            str(d.get("community") or ""),
+            ", ".join(d.get("roles", [])),
+        )
+    console.print(table)
+
+
+def _print_subject(doc: dict[str, Any]) -> None:
+    console.print(f"[bold]{doc['label']}[/] (id {doc['id']})")
+    for a in doc["accounts"]:
+        console.print(f"  account {a['platform_account_id']} ({a['username'] or '-'})")
+    table = Table("a", "b", "linker", "strength", "score", "accepted", "evidence")
+    for link in doc["links"]:
+        table.add_row(
+            str(link["account_a"]),
+            str(link["account_b"]),
+            link["linker"],
+            link["strength"],
+            f"{link['score']:.2f}",
+            "yes" if link["accepted"] else "no",
+            str(link["evidence"])[:80],
+        )
+    console.print(table)
+    console.print(f"network: {doc['network']}")
+    for act in doc["actions"]:
+        undone = f" (undone by {act['reverted_by']})" if act["reverted_by"] else ""
+        console.print(
+            f"action {act['id']}: {act['action']} by {act['author']}: {act['justification']}"
+            + undone
+        )
+
+
+@subjects_app.command("show")
+@handle_errors
+def show_command(
+    subject: str = typer.Argument(..., help="Subject id, or label (S-000123) with --operation."),
+    operation: str | None = typer.Option(None, "--operation", "-o", help="Operation name."),
+    as_json: bool = _JSON,
+) -> None:
+    """Show a subject: accounts, link evidence, network figures and analysts' actions."""
+    store = open_store()
+    op_id = store.operation_id(operation) if operation else None
+    with store.session() as s:
+        doc = show_subject(s, find_subject(s, subject, op_id))
+    if as_json:
+        emit_json(doc)
+    else:
+        _print_subject(doc)
+
+
+def _report(result: ActionResult, as_json: bool) -> None:
+    if as_json:
+        emit_json(
+            {
+                "action_id": result.action_id,
+                "audit_event_id": result.audit_event_id,
+                "subjects": result.subjects,
+                "labels": list(result.labels),
+            }
+        )
+        return
+    console.print(
+        f"action {result.action_id} recorded (audit event {result.audit_event_id}); "
+        f"accounts now in {', '.join(result.labels)}; {result.subjects:,} subjects"
+    )
+
+
+@subjects_app.command("split")
+@handle_errors
+def split_command(
+    operation: str = typer.Argument(..., help="Operation name."),
+    accounts: list[str] = typer.Argument(..., help="Platform account ids to split off together."),
+    justification: str = _WHY,
+    as_json: bool = _JSON,
+) -> None:
+    """Move accounts out of their subject into a subject of their own (survives re-runs)."""
+    store = open_store()
+    op_id = store.operation_id(operation)
+    with store.session() as s:
+        ids = account_ids_for(s, op_id, accounts)
+    result = resolve.split(store, op_id, ids, justification=justification, author=settings().user)
+    _report(result, as_json)
+
+
+@subjects_app.command("merge")
+@handle_errors
+def merge_command(
+    operation: str = typer.Argument(..., help="Operation name."),
+    labels: list[str] = typer.Argument(..., help="Labels of the subjects to merge (S-000123)."),
+    justification: str = _WHY,
+    as_json: bool = _JSON,
+) -> None:
+    """Merge subjects into one (survives re-runs)."""
+    store = open_store()
+    op_id = store.operation_id(operation)
+    result = resolve.merge(
+        store, op_id, labels, justification=justification, author=settings().user
+    )
+    _report(result, as_json)
+
+
+@subjects_app.command("undo")
+@handle_errors
+def undo_command(
+    action_id: int = typer.Argument(..., help="Id of the split or merge to undo."),
+    justification: str = _WHY,
+    as_json: bool = _JSON,
+) -> None:
+    """Undo a split or merge (it stays on record, marked reverted)."""
+    result = resolve.undo(
+        open_store(), action_id, justification=justification, author=settings().user
+    )
+    _report(result, as_json)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(subjects_app, name="subjects")
