@@ -138,3 +138,12 @@ def test_safeguard_csv_without_hash_columns_is_refused(tmp_path: Path) -> None:
     path.write_text("category,note\nA,x\n")
     with pytest.raises(HashSetError, match="needs a column among"):
         list(get_format("safeguard-csv").parse(path))
+
+
+@pytest.mark.parametrize("body", [f"{MD5}\n", f"{MD5}", f"{SHA256}  one.jpg"])
+def test_single_line_lists_are_detected(tmp_path: Path, body: str) -> None:
+    from safeguard.hashsets.formats import detect_format
+
+    path = tmp_path / "one"
+    path.write_text(body)
+    assert detect_format(path).name == ("hashsum" if "jpg" in body else "plain")

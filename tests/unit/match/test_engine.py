@@ -106,7 +106,11 @@ def test_pdq_matches_equal_brute_force() -> None:
 
 def test_one_match_per_entry_with_the_preferred_method() -> None:
     engine, hashes = _engine(random.Random(13))
-    cols = {"md5": [hashes["md5"][1]], "sha1": [hashes["sha1"][1]], "pdq": [None]}
+    cols: dict[str, list[str | None]] = {
+        "md5": [hashes["md5"][1]],
+        "sha1": [hashes["sha1"][1]],
+        "pdq": [None],
+    }
     m = engine.match_hashes(cols, max_distance=31)
     assert len(m) == 1
     assert METHODS[int(m.method[0])] == MatchMethod.SHA1

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from safeguard.errors import HashSetError
 from safeguard.hashsets.entries import ParsedEntry, hash_kind_of, norm_hex
-from safeguard.hashsets.formats.base import HashSetFormat, head_text, text_lines
+from safeguard.hashsets.formats.base import HEAD_BYTES, HashSetFormat, head_text, text_lines
 
 __all__ = ["HashdeepFormat", "HashsumFormat", "PlainListFormat"]
 
@@ -28,7 +28,9 @@ def _content_lines(path: Path) -> Iterator[tuple[int, str]]:
 
 def _first_content(head: bytes) -> list[str]:
     lines = [ln.strip() for ln in head_text(head).splitlines()]
-    return [ln for ln in lines[:-1] if ln and not ln.startswith("#")][:20]
+    if len(head) >= HEAD_BYTES:  # the last line may be cut short
+        lines = lines[:-1]
+    return [ln for ln in lines if ln and not ln.startswith("#")][:20]
 
 
 class HashdeepFormat(HashSetFormat):

@@ -1,0 +1,125 @@
+"""Per-account material summary, aggregated with numpy over millions of file events.
+
+A *file* is identified by the best key its event carries (sha256, else sha1, else md5, else
+pdq). A file's category is the most severe of all its events' matches (A > B > C >
+uncategorised > non-pertinent); a file with no match is *unknown*. The earliest upload of an
+unknown file in the delivery marks its uploader as a possible producer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from safeguard.match.engine import SEVERITY, Matches
+from safeguard.match.load import DIRECTIONS, EventTable
+from safeguard.records import Category, Direction
+
+__all__ = ["MAX_LISTED_FILES", "UNKNOWN", "AccountSummary", "known_columns", "summarise"]
+
+#: Category code of a file in no set (after the codes of :data:`SEVERITY`).
+UNKNOWN = len(SEVERITY)
+_NCAT = UNKNOWN + 1
+_NP = SEVERITY.index(Category.NON_PERTINENT)
+#: At most this many first-uploaded unknown files are listed per account in ``detail``.
+MAX_LISTED_FILES = 100
+
+
+@dataclass(frozen=True)
+class AccountSummary:
+    """Row ``i`` of every array describes ``account_ids[i]``."""
+
+    account_ids: np.ndarray
+    files: np.ndarray  # (n, 6) distinct files by category code (UNKNOWN last)
+    events: np.ndarray  # (n, 6) events by their file's category code
+    directions: np.ndarray  # (n, 3) events by direction code
+    first_seen: np.ndarray  # int64 µs, or INT64 min when no events
+    last_seen: np.ndarray
+    first_uploads_unknown: np.ndarray
+    first_upload_files: dict[int, list[str]]
+    event_category: np.ndarray  # per event: category code of its file
+
+    @property
+    def has_events(self) -> np.ndarray:
+        return np.asarray(self.events.sum(axis=1) > 0)
+
+
+def _per_account(acc: np.ndarray, codes: np.ndarray, n_acc: int, width: int) -> np.ndarray:
+    ok = codes >= 0
+    flat = acc[ok] * width + codes[ok].astype(np.int64)
+    return np.bincount(flat, minlength=n_acc * width).reshape(n_acc, width)
+
+
+def _file_index(events: EventTable) -> tuple[np.ndarray, list[str]]:
+    key = events.file_key()
+    if key.null_count:  # an event without any hash is a file of its own
+        own = pa.array([f"event:{i}" for i in events.event_id.tolist()], pa.string())
+        key = pc.coalesce(key, own)
+    encoded = key.dictionary_encode()
+    assert isinstance(encoded, pa.DictionaryArray)
+    return encoded.indices.to_numpy(zero_copy_only=False).astype(
+        np.int64
+    ), encoded.dictionary.to_pylist()
+
+
+def _first_uploads(
+    events: EventTable, acc: np.ndarray, file_idx: np.ndarray, file_cat: np.ndarray
+) -> np.ndarray:
+    """Row of the earliest upload event of each unknown file (ties: lowest event id)."""
+    upload = DIRECTIONS.index(Direction.UPLOAD)
+    rows = np.flatnonzero((events.direction == upload) & (file_cat[file_idx] == UNKNOWN))
+    order = np.lexsort((events.event_id[rows], events.ts[rows], file_idx[rows]))
+    rows = rows[order]
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = file_idx[rows][1:] != file_idx[rows][:-1]
+    return rows[first]
+
+
+def _seen(acc: np.ndarray, ts: np.ndarray, n_acc: int) -> tuple[np.ndarray, np.ndarray]:
+    info = np.iinfo(np.int64)
+    first = np.full(n_acc, info.max, dtype=np.int64)
+    last = np.full(n_acc, info.min, dtype=np.int64)
+    np.minimum.at(first, acc, ts)
+    np.maximum.at(last, acc, ts)
+    return first, last
+
+
+def summarise(
+    events: EventTable, matches: Matches, entry_category: np.ndarray, account_ids: np.ndarray
+) -> AccountSummary:
+    """Aggregate ``events`` and their ``matches`` per account of ``account_ids`` (sorted)."""
+    n_acc = len(account_ids)
+    acc = np.searchsorted(account_ids, events.account_id)
+    event_cat = np.full(len(events), UNKNOWN, dtype=np.int8)
+    np.minimum.at(event_cat, matches.query_row, entry_category[matches.entry_row])
+    file_idx, keys = _file_index(events)
+    file_cat = np.full(len(keys), UNKNOWN, dtype=np.int8)
+    np.minimum.at(file_cat, file_idx, event_cat)
+    pairs = np.unique(acc * max(len(keys), 1) + file_idx)
+    pair_acc, pair_file = pairs // max(len(keys), 1), pairs % max(len(keys), 1)
+    firsts = _first_uploads(events, acc, file_idx, file_cat)
+    listed: dict[int, list[str]] = {}
+    for row in firsts[np.argsort(acc[firsts], kind="stable")]:
+        files = listed.setdefault(int(acc[row]), [])
+        if len(files) < MAX_LISTED_FILES:
+            files.append(keys[file_idx[row]])
+    first, last = _seen(acc, events.ts, n_acc)
+    return AccountSummary(
+        account_ids=account_ids,
+        files=_per_account(pair_acc, file_cat[pair_file], n_acc, _NCAT),
+        events=_per_account(acc, file_cat[file_idx], n_acc, _NCAT),
+        directions=_per_account(acc, events.direction, n_acc, len(DIRECTIONS)),
+        first_seen=first,
+        last_seen=last,
+        first_uploads_unknown=np.bincount(acc[firsts], minlength=n_acc),
+        first_upload_files=listed,
+        event_category=file_cat[file_idx],
+    )
+
+
+def known_columns(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Known (any abuse or uncategorised set), unknown and non-pertinent totals per row."""
+    return counts[:, :_NP].sum(axis=1), counts[:, UNKNOWN], counts[:, _NP]
