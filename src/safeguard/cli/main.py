@@ -23,7 +23,9 @@ app = typer.Typer(
 
 #: Modules under ``safeguard.cli`` that each define ``register(app)``.
 VERB_MODULES: tuple[str, ...] = (
+    "hashsets",
     "ingest",
+    "match",
     "operations",
     "pipeline",
     "plugins",
