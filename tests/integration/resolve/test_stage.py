@@ -27,7 +27,7 @@ def _world(store: Store) -> OpBuilder:
     for i in range(25):  # a placeholder email many unrelated accounts carry
         b.account(f"j{i}", f"junk{i}")
         b.ident(f"j{i}", "email", "none@example.com")
-    for pid, name in (("a5", "darkfox"), ("a6", "darkfox77")):
+    for pid, name in (("a5", "darkfox"), ("a6", "darkf0x")):
         b.account(pid, name)
         b.login(pid, "81.2.69.10", 1)
         b.login(pid, "81.2.69.10", 3)
