@@ -76,7 +76,6 @@ def _identifiers(
     e_style = rng.integers(0, EMAIL_STYLES, n).tolist()
     p_style = rng.integers(0, PHONE_STYLES, n).tolist()
     own_phone = (rng.random(n) < 0.25).tolist()
-    second = (rng.random(n) < 0.5).tolist()
     uniq = ((np.arange(n) * 7919 + int(rng.integers(0, 10**7))) % 10**8).tolist()
     fresh = _device_ids(rng, n)
     emails, phones, devices = [], [], []
@@ -90,11 +89,7 @@ def _identifiers(
             phones.append(phone_variant(persons.phone[p], p_style[i]))
         else:
             phones.append(_own_phone(persons.country[p], uniq[i]) if own_phone[i] else "")
-        two = persons.devices[p, 1]
-        if mask[i, 2]:
-            devices.append(two if two and second[i] else persons.devices[p, 0])
-        else:
-            devices.append(fresh[i])
+        devices.append(persons.devices[p, 0] if mask[i, 2] else fresh[i])
     return emails, phones, devices
 
 

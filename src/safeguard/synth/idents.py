@@ -22,17 +22,17 @@ PHONE_STYLES = 5
 
 def email_variant(local: str, domain: str, gmail: bool, style: int) -> str:
     """``style`` 0 is the canonical address; 1-4 are the ways people and platforms vary it."""
-    if style == 1:
-        return f"{local.capitalize()}@{domain.upper()}"
-    if style == 2:
-        return f" {local}@{domain} "
-    if style == 3 and gmail:
-        return f"{local.replace('.', '')}@{domain}"
-    if style == 4 and gmail:
-        return f"{local}+{len(local) % 7}tag@{domain}"
-    if style in (3, 4):
-        return f"{local.upper()}@{domain}"
-    return f"{local}@{domain}"
+    if gmail and style in (3, 4):
+        tagged = f"{local}+{len(local) % 7}tag"
+        return f"{local.replace('.', '') if style == 3 else tagged}@{domain}"
+    forms = (
+        f"{local}@{domain}",
+        f"{local.capitalize()}@{domain.upper()}",
+        f" {local}@{domain} ",
+        f"{local.upper()}@{domain}",
+        f"{local.title()}@{domain.title()} ",
+    )
+    return forms[style % len(forms)]
 
 
 def canonical_email(raw: str) -> str:

@@ -93,13 +93,15 @@ def _login_chunk(
     first = np.concatenate([[0], np.cumsum(counts[chunk])[:-1]])
     kind[first] = 3
     ts[first] = np.maximum(ctx.accounts.created[chunk], WINDOW_START - 86400 * 730)
+    ip = _ip_index(rng, ctx, person, country_idx)
+    ip[first] = ctx.network.home[person[first]]  # accounts are registered from home
     second = ctx.persons.devices[person, 1]
     use_second = (second != "") & (rng.random(n) < 0.15)
     devices = np.where(use_second, second, np.asarray(ctx.accounts.device, dtype=object)[acct])
     cols: dict[str, pa.Array] = {
         "account_id": ctx.accounts.platform_id.take(pa.array(acct)),
         "timestamp": iso_timestamps(ts),
-        "ip": ctx.network.ips.take(pa.array(_ip_index(rng, ctx, person, country_idx))),
+        "ip": ctx.network.ips.take(pa.array(ip)),
         "event": _KINDS.take(pa.array(kind)),
         "port": pc.cast(pa.array(rng.integers(1024, 65536, n)), pa.string()),
         "user_agent": _USER_AGENTS.take(pa.array(rng.integers(0, len(_USER_AGENTS), n))),

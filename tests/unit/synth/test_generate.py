@@ -35,10 +35,8 @@ def _digests(root: Path) -> dict[str, str]:
 
 
 def test_same_seed_gives_identical_bytes_and_another_seed_differs(tmp_path: Path) -> None:
-    kwargs = {"accounts": 300, "events_per_account": 20}
-    generate(tmp_path / "a", seed=5, **kwargs)
-    generate(tmp_path / "b", seed=5, **kwargs)
-    generate(tmp_path / "c", seed=6, **kwargs)
+    for name, seed in (("a", 5), ("b", 5), ("c", 6)):
+        generate(tmp_path / name, accounts=300, seed=seed, events_per_account=20)
     a, b, c = (_digests(tmp_path / x) for x in "abc")
     assert len(a) == 14
     assert a == b
