@@ -10,7 +10,7 @@ force with the highest score among force-bearing families wins.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from safeguard.attribute.facts import Evidence
@@ -21,7 +21,7 @@ __all__ = [
     "UK",
     "Decision",
     "FamilyView",
-    "decay",
+    "decay_factor",
     "decide",
 ]
 
@@ -30,7 +30,7 @@ UK = "GB"
 HALF_LIFE_DAYS = 180.0
 #: family → (country vote, force vote, mass at which the family votes in full).
 FAMILY_WEIGHTS: Mapping[str, tuple[float, float, float]] = {
-    "ip": (2.0, 1.0, 10.0),
+    "ip": (3.0, 1.5, 10.0),
     "postcode": (2.0, 2.0, 1.0),
     "coordinates": (2.0, 2.0, 1.0),
     "phone": (1.5, 1.0, 1.0),
@@ -40,19 +40,15 @@ FAMILY_WEIGHTS: Mapping[str, tuple[float, float, float]] = {
 _OTHER = (0.5, 0.5, 1.0)
 
 
-def decay(
-    items: Iterable[Evidence], reference: datetime | None, half_life_days: float = HALF_LIFE_DAYS
-) -> list[Evidence]:
-    """Items with their weight halved per ``half_life_days`` of age before ``reference``."""
-    out = []
-    for item in items:
-        when = item.last or item.first
-        if reference is None or when is None:
-            out.append(item)
-            continue
-        age_days = max(0.0, (reference - when).total_seconds() / 86400.0)
-        out.append(replace(item, weight=item.weight * 0.5 ** (age_days / half_life_days)))
-    return out
+def decay_factor(
+    item: Evidence, reference: datetime | None, half_life_days: float = HALF_LIFE_DAYS
+) -> float:
+    """How much of its weight an item keeps: halved per ``half_life_days`` of age."""
+    when = item.last or item.first
+    if reference is None or when is None:
+        return 1.0
+    age_days = max(0.0, (reference - when).total_seconds() / 86400.0)
+    return float(0.5 ** (age_days / half_life_days))
 
 
 def _normalise(scores: Mapping[str, float]) -> dict[str, float]:
@@ -72,23 +68,23 @@ class FamilyView:
     force_vote: float
 
 
-def _view(family: str, items: Sequence[Evidence]) -> FamilyView:
+def _view(family: str, weighted: Sequence[tuple[Evidence, float]]) -> FamilyView:
     countries: dict[str, float] = {}
     forces: dict[str, float] = {}
     mass = force_mass = 0.0
-    for item in items:
-        mass += item.weight
+    for item, weight in weighted:
+        mass += weight
         if item.country:
-            countries[item.country] = countries.get(item.country, 0.0) + item.weight
+            countries[item.country] = countries.get(item.country, 0.0) + weight
         if item.forces and item.country == UK:
-            force_mass += item.weight
+            force_mass += weight
             total = sum(share for _, share in item.forces) or 1.0
             for force_id, share in item.forces:
-                forces[force_id] = forces.get(force_id, 0.0) + item.weight * share / total
+                forces[force_id] = forces.get(force_id, 0.0) + weight * share / total
     vote, force_vote, saturation = FAMILY_WEIGHTS.get(family, _OTHER)
     return FamilyView(
         family=family,
-        items=tuple(items),
+        items=tuple(item for item, _ in weighted),
         countries=_normalise(countries),
         forces=_normalise(forces),
         country_vote=vote * min(1.0, mass / saturation),
@@ -107,6 +103,7 @@ class Decision:
     country_scores: Mapping[str, float]
     force_scores: Mapping[str, float]
     families: Mapping[str, FamilyView]
+    weights: Mapping[int, float]  # id(item) → weight after decay
 
 
 def _top(scores: Mapping[str, float]) -> tuple[str | None, float]:
@@ -117,13 +114,19 @@ def _top(scores: Mapping[str, float]) -> tuple[str | None, float]:
     return best, scores[best] / total
 
 
-def decide(items: Iterable[Evidence]) -> Decision:
-    """Pool ``items`` (already decayed) by family and pick the country and UK force."""
-    grouped: dict[str, list[Evidence]] = {}
+def decide(items: Iterable[Evidence], reference: datetime | None = None) -> Decision:
+    """Pool ``items`` by family and pick the country and UK force.
+
+    With a ``reference`` time, dated items are decayed by age first (:func:`decay_factor`);
+    without one, weights are taken as they are (e.g. already decayed, stored evidence).
+    """
+    grouped: dict[str, list[tuple[Evidence, float]]] = {}
     for item in items:
-        if item.weight > 0:
-            grouped.setdefault(item.family, []).append(item)
+        weight = item.weight * decay_factor(item, reference)
+        if weight > 0:
+            grouped.setdefault(item.family, []).append((item, weight))
     views = {family: _view(family, group) for family, group in sorted(grouped.items())}
+    weights = {id(item): w for group in grouped.values() for item, w in group}
     country_scores: dict[str, float] = {}
     force_scores: dict[str, float] = {}
     for view in views.values():
@@ -141,4 +144,5 @@ def decide(items: Iterable[Evidence]) -> Decision:
         country_scores=country_scores,
         force_scores=force_scores if country == UK else {},
         families=views,
+        weights=weights,
     )

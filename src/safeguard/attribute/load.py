@@ -7,10 +7,10 @@ last time), so millions of login events never become Python objects.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, String, func, select, type_coerce
 
 from safeguard.attribute.facts import AccountFacts, IpUse
 from safeguard.store.models import Account, Attribution, Identifier, LoginEvent
@@ -50,25 +50,31 @@ def _identifiers(conn: Connection, op_id: int) -> dict[int, dict[str, list[str]]
     return out
 
 
+def _when(value: Any) -> datetime:
+    """A UTC datetime from the raw value (SQLite text is parsed here, which is faster)."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    assert isinstance(value, datetime)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def _logins(conn: Connection, op_id: int) -> tuple[dict[int, list[IpUse]], datetime | None]:
+    raw = conn.dialect.name == "sqlite"
+    first = type_coerce(func.min(LoginEvent.ts), String) if raw else func.min(LoginEvent.ts)
+    last = type_coerce(func.max(LoginEvent.ts), String) if raw else func.max(LoginEvent.ts)
     query = (
-        select(
-            LoginEvent.account_id,
-            LoginEvent.ip,
-            func.count(),
-            func.min(LoginEvent.ts),
-            func.max(LoginEvent.ts),
-        )
+        select(LoginEvent.account_id, LoginEvent.ip, func.count(), first, last)
         .join(Account, Account.id == LoginEvent.account_id)
         .where(Account.operation_id == op_id)
         .group_by(LoginEvent.account_id, LoginEvent.ip)
     )
     out: dict[int, list[IpUse]] = {}
     latest: datetime | None = None
-    for account_id, ip, count, first, last in conn.execute(query):
-        out.setdefault(account_id, []).append(IpUse(ip, int(count), first, last))
-        if latest is None or last > latest:
-            latest = last
+    for account_id, ip, count, first_raw, last_raw in conn.execute(query):
+        use = IpUse(ip, int(count), _when(first_raw), _when(last_raw))
+        out.setdefault(account_id, []).append(use)
+        if latest is None or use.last > latest:
+            latest = use.last
     return out, latest
 
 

@@ -59,7 +59,7 @@ def evidence_json(item: Evidence, decision: Decision, extra: Mapping[str, Any]) 
         "family": item.family,
         "country": item.country,
         "forces": [{"force_id": f, "share": round(s, 4)} for f, s in item.forces],
-        "weight": round(item.weight, 6),
+        "weight": round(decision.weights.get(id(item), 0.0), 6),
         "strong": item.strong,
         "anonymous": item.anonymous,
         "observations": item.observations,
@@ -111,7 +111,7 @@ def _region(decision: Decision) -> str | None:
     if ips is None:
         return None
     regions = [i for i in ips.items if i.country == decision.country and i.detail.get("region")]
-    best = max(regions, key=lambda i: i.weight, default=None)
+    best = max(regions, key=lambda i: decision.weights.get(id(i), 0.0), default=None)
     return str(best.detail["region"]) if best is not None else None
 
 
@@ -133,14 +133,20 @@ def _kept(items: Sequence[tuple[Evidence, Mapping[str, Any]]]) -> tuple[list[Any
     ips = [p for p in items if p[0].family == "ip"]
     if len(ips) <= MAX_IP_ITEMS:
         return list(items), 0
-    keep = {id(p) for p in sorted(ips, key=lambda p: -p[0].weight)[:MAX_IP_ITEMS]}
+    keep = {id(p) for p in sorted(ips, key=lambda p: -p[0].weight)[:MAX_IP_ITEMS]}  # pre-decay
     return [p for p in items if p[0].family != "ip" or id(p) in keep], len(ips) - MAX_IP_ITEMS
 
 
-def attribute_items(items: Iterable[tuple[Evidence, Mapping[str, Any]]]) -> Attributed:
-    """Decide, grade and explain; each item comes with extra keys for its evidence entry."""
+def attribute_items(
+    items: Iterable[tuple[Evidence, Mapping[str, Any]]], reference: datetime | None = None
+) -> Attributed:
+    """Decide, grade and explain; each item comes with extra keys for its evidence entry.
+
+    ``reference`` (the delivery's latest event) decays dated items; stored weights are
+    already decayed, so subjects pass none.
+    """
     pairs = list(items)
-    decision = decide(item for item, _ in pairs)
+    decision = decide((item for item, _ in pairs), reference)
     g = grounds(decision)
     kept, omitted = _kept(pairs)
     evidence = [_rule_entry(g, omitted)]

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, select
 
-from safeguard.attribute.combine import HALF_LIFE_DAYS, decay
+from safeguard.attribute.combine import HALF_LIFE_DAYS
 from safeguard.attribute.facts import AccountFacts
 from safeguard.attribute.geolocators import GEOLOCATORS, Geolocator
 from safeguard.attribute.load import account_evidence, load_facts
@@ -77,7 +77,7 @@ def _locate(facts: AccountFacts, locators: Sequence[Geolocator], reference: Any)
     items: list[Any] = []
     for locator in locators:
         items = locator.apply(facts, items)
-    return attribute_items((item, {}) for item in decay(items, reference))
+    return attribute_items(((item, {}) for item in items), reference)
 
 
 def _row(op_id: int, account: int | None, subject: int | None, a: Attributed) -> tuple[Any, ...]:

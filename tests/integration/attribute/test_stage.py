@@ -42,8 +42,8 @@ def test_accounts_attributed_with_evidence(store: Store, geo_settings: Settings)
     assert (ox.country, ox.force_id, ox.confidence) == ("GB", "thames-valley", "high")
     assert ox.pfa_code and ox.rocu and ox.region == "England"
     ip_item = next(e for e in ox.evidence if e.get("family") == "ip")
-    assert ip_item["detail"]["logins"] == 12
-    assert ip_item["detail"]["first"] < ip_item["detail"]["last"]
+    assert ip_item["detail"]["logins"] == ip_item["observations"] == 12
+    assert ip_item["first"] < ip_item["last"]
     assert rows[ids["usa"]].country == "US"
     assert rows[ids["usa"]].force_id is None and rows[ids["usa"]].rocu is None
     assert rows[ids["usa"]].confidence == "high"

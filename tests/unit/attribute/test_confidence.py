@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from safeguard.attribute.combine import decay, decide
+from safeguard.attribute.combine import decide
 from safeguard.attribute.confidence import Grounds, grade, grounds
 from safeguard.attribute.facts import Evidence
 from safeguard.attribute.record import attribute_items
@@ -132,7 +132,7 @@ def test_vpn_logins_do_not_outvote_a_home_address() -> None:
 def test_recent_evidence_weighs_more() -> None:
     old = ip("GB", "kent", logins=20, ago=720)
     new = ip("GB", "essex", logins=10, ago=0)
-    assert decide(decay([old, new], REF)).force_id == "essex"
+    assert decide([old, new], REF).force_id == "essex"
     assert decide([old, new]).force_id == "kent"
 
 

@@ -125,13 +125,7 @@ class MaxMindCity(SourceGeolocator):
         return self._cache[ip]
 
     def _item(self, use: IpUse, place: _Place) -> Evidence:
-        detail = {
-            "ip": use.ip,
-            "logins": use.logins,
-            "first": use.first.isoformat(),
-            "last": use.last.isoformat(),
-            **place.detail,
-        }
+        detail = {"ip": use.ip, "logins": use.logins, **place.detail}
         return Evidence(
             source=self.name,
             family="ip",

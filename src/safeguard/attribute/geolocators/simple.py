@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 import phonenumbers
-from phonenumbers import PhoneNumberType, geocoder
+from phonenumbers import geocoder
 
 from safeguard.attribute.facts import AccountFacts, Evidence
 from safeguard.attribute.geolocators.base import SourceGeolocator
@@ -20,8 +20,6 @@ __all__ = [
     "PostcodeGeolocator",
 ]
 
-_GEOGRAPHIC = (PhoneNumberType.FIXED_LINE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
-
 
 def _country_code(value: str | None) -> str | None:
     text = (value or "").strip().upper()
@@ -30,19 +28,25 @@ def _country_code(value: str | None) -> str | None:
 
 @cache
 def _phone_place(number: str) -> tuple[str | None, str | None, bool, str]:
-    """(country, force, valid, area description) of an E.164 number."""
+    """(country, force, plausible, area description) of an E.164 number.
+
+    Full validation is slow, so it is only used where a country code is shared by several
+    regions (+1, +44, +7...); UK geographic numbers are those starting 01/02.
+    """
     try:
         parsed = phonenumbers.parse(number, None)
     except phonenumbers.NumberParseException:
         return None, None, False, ""
-    valid = phonenumbers.is_valid_number(parsed)
-    region = phonenumbers.region_code_for_number(parsed) if valid else None
-    region = region or phonenumbers.region_code_for_country_code(parsed.country_code or 0)
+    code = parsed.country_code or 0
+    plausible = phonenumbers.is_possible_number(parsed)
+    region = phonenumbers.region_code_for_country_code(code)
+    if len(phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(code, ())) > 1:
+        region = phonenumbers.region_code_for_number(parsed) or region
     country = _country_code(region) if region not in ("001", "ZZ") else None
-    if country != "GB" or phonenumbers.number_type(parsed) not in _GEOGRAPHIC:
-        return country, None, valid, ""
+    if country != "GB" or str(parsed.national_number)[:1] not in ("1", "2"):
+        return country, None, plausible, ""
     area = geocoder.description_for_number(parsed, "en")
-    return country, forces_for_place(area) if area else None, valid, area
+    return country, forces_for_place(area) if area else None, plausible, area
 
 
 class PhoneGeolocator(SourceGeolocator):
