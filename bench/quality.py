@@ -90,7 +90,7 @@ def subject_clusters(store: Store) -> dict[int, list[str]]:
 
 def anchor_clusters(store: Store) -> list[list[str]]:
     """networkx connected components over raw (kind, norm) identifier sharing."""
-    import networkx as nx
+    import networkx as nx  # type: ignore[import-untyped]
 
     g: Any = nx.Graph()
     with store.transaction() as c:
