@@ -12,7 +12,7 @@ import numpy as np
 from safeguard.errors import ConfigError
 from safeguard.progress import NULL_PROGRESS, Progress
 from safeguard.synth.account_tables import write_accounts, write_identifiers
-from safeguard.synth.accounts import draw_accounts
+from safeguard.synth.accounts import Accounts, draw_accounts
 from safeguard.synth.enrichment import write_checks, write_register
 from safeguard.synth.events import EventContext, event_counts
 from safeguard.synth.geoipdb import write_geoip
@@ -20,12 +20,12 @@ from safeguard.synth.hashsets import write_hashsets
 from safeguard.synth.lexicon import load_lexicon
 from safeguard.synth.logins import write_logins
 from safeguard.synth.messages import write_messages
-from safeguard.synth.network import plan_network
-from safeguard.synth.outputs import ground_truth, write_json, write_manifest
+from safeguard.synth.network import Network, plan_network
+from safeguard.synth.outputs import ground_truth, write_json, write_json_rows, write_manifest
 from safeguard.synth.params import SynthParams
-from safeguard.synth.persons import draw_persons
+from safeguard.synth.persons import Persons, draw_persons
 from safeguard.synth.transfers import write_files
-from safeguard.synth.universe import draw_universe
+from safeguard.synth.universe import Universe, draw_universe
 
 __all__ = ["DELIVERY_TABLES", "SynthSummary", "generate"]
 
@@ -80,6 +80,49 @@ def _write_events(
         summary.bad_rows[name] = bad
 
 
+@dataclass
+class _World:
+    persons: Persons
+    net: Network
+    acc: Accounts
+
+
+def _draw(rng: np.random.Generator, params: SynthParams, progress: Progress) -> _World:
+    with progress.task("Drawing persons, accounts and addresses", total=3) as task:
+        persons = draw_persons(rng, params.accounts, params.uk_share)
+        task.advance()
+        net = plan_network(rng, persons)
+        task.advance()
+        acc = draw_accounts(rng, persons)
+        task.advance()
+    return _World(persons, net, acc)
+
+
+def _write_reference(
+    out: Path, rng: np.random.Generator, w: _World, summary: SynthSummary, progress: Progress
+) -> tuple[Universe, list[int]]:
+    """Hash sets, GeoIP, account tables, checks and register; returns files and registered."""
+    delivery = out / "delivery"
+    with progress.task("Writing hash sets, GeoIP and account tables", total=4) as task:
+        producers = np.flatnonzero(w.persons.producer[w.acc.person]).astype(np.int64)
+        universe = draw_universe(rng, w.acc.n, producers)
+        write_hashsets(out / "hashsets", universe, rng)
+        task.advance()
+        write_geoip(out / "geoip", w.net.ranges)
+        task.advance()
+        rows, profiles = write_accounts(delivery / "accounts.csv", rng, w.persons, w.acc, w.net)
+        summary.rows["accounts.csv"] = rows
+        summary.rows["identifiers.csv"] = write_identifiers(
+            delivery / "identifiers.csv", rng, w.persons, w.acc, profiles
+        )
+        task.advance()
+        summary.rows["checks.csv"] = write_checks(out / "checks.csv", rng, w.persons)
+        rows, registered = write_register(out / "register.csv", rng, w.persons)
+        summary.rows["register.csv"] = rows
+        task.advance()
+    return universe, registered
+
+
 def generate(
     out: Path,
     *,
@@ -98,43 +141,18 @@ def generate(
     started = time.perf_counter()
     delivery = _prepare(out)
     rng = np.random.default_rng([seed, 0])
-    with progress.task("Drawing persons, accounts and addresses", total=3) as task:
-        persons = draw_persons(rng, accounts, uk_share)
-        task.advance()
-        net = plan_network(rng, persons)
-        task.advance()
-        acc = draw_accounts(rng, persons)
-        task.advance()
-    summary = SynthSummary(out, acc.n, persons.n, int(persons.uk.sum()))
-    with progress.task("Writing hash sets, GeoIP and account tables", total=4) as task:
-        producers = np.flatnonzero(persons.producer[acc.person]).astype(np.int64)
-        universe = draw_universe(rng, accounts, producers)
-        write_hashsets(out / "hashsets", universe, rng)
-        task.advance()
-        write_geoip(out / "geoip", net.ranges)
-        task.advance()
-        summary.rows["accounts.csv"], profiles = write_accounts(
-            delivery / "accounts.csv", rng, persons, acc, net
-        )
-        summary.rows["identifiers.csv"] = write_identifiers(
-            delivery / "identifiers.csv", rng, persons, acc, profiles
-        )
-        task.advance()
-        summary.rows["checks.csv"] = write_checks(out / "checks.csv", rng, persons)
-        summary.rows["register.csv"], registered = write_register(
-            out / "register.csv", rng, persons
-        )
-        task.advance()
-    counts = event_counts(rng, persons, acc, events_per_account)
-    ctx = EventContext(seed, persons, acc, net, universe, lex, bad_rows, counts)
+    w = _draw(rng, params, progress)
+    summary = SynthSummary(out, w.acc.n, w.persons.n, int(w.persons.uk.sum()))
+    universe, registered = _write_reference(out, rng, w, summary, progress)
+    counts = event_counts(rng, w.persons, w.acc, events_per_account)
+    ctx = EventContext(seed, w.persons, w.acc, w.net, universe, lex, bad_rows, counts)
     _write_events(ctx, delivery, summary, progress)
     with progress.task("Checksums and ground truth", total=2) as task:
         write_manifest(delivery, list(DELIVERY_TABLES))
         task.advance()
-        write_json(
-            out / "ground_truth.json",
-            ground_truth(seed, persons, acc, net, lexicon=lex.source, registered=registered),
-        )
+        truth = ground_truth(seed, w.persons, w.acc, w.net, lexicon=lex.source,
+                             registered=registered)  # fmt: skip
+        write_json_rows(out / "ground_truth.json", truth)
         _write_synth_json(
             out, params, lex.source, summary, known=universe.n_known, unknown=universe.n_unknown
         )

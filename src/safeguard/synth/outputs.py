@@ -12,7 +12,7 @@ from safeguard.synth.params import PRODUCED_AT
 from safeguard.synth.persons import Persons
 from safeguard.synth.tables import sha256_file
 
-__all__ = ["GRADING", "ground_truth", "write_json", "write_manifest"]
+__all__ = ["GRADING", "ground_truth", "write_json", "write_json_rows", "write_manifest"]
 
 GRADING = {
     "source": "2",
@@ -27,6 +27,28 @@ def write_json(path: Path, value: Any) -> None:
     with path.open("w", encoding="utf-8", newline="\n") as out:
         json.dump(value, out, sort_keys=True, indent=1, ensure_ascii=False)
         out.write("\n")
+
+
+def write_json_rows(path: Path, value: dict[str, Any]) -> None:
+    """Stable JSON for large documents: top-level keys sorted, each list item on one line.
+
+    Uses the C encoder (no indentation inside items), so 100k persons take well under a
+    second; the result is still valid JSON and diff-friendly.
+    """
+
+    def dump(item: Any) -> str:
+        return json.dumps(item, sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
+
+    with path.open("w", encoding="utf-8", newline="\n") as out:
+        out.write("{\n")
+        for k, key in enumerate(sorted(value)):
+            item = value[key]
+            out.write(",\n" if k else "")
+            if isinstance(item, list) and item:
+                out.write(f"{dump(key)}: [\n" + ",\n".join(dump(x) for x in item) + "\n]")
+            else:
+                out.write(f"{dump(key)}: {dump(item)}")
+        out.write("\n}\n")
 
 
 def write_manifest(delivery: Path, tables: list[str]) -> dict[str, str]:
