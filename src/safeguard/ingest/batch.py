@@ -35,8 +35,11 @@ class BatchCheck:
         for bad in tb.bad:
             raw = raw_text({"record": bad.text})
             line = bad.line if bad.line is not None else 0
-            ctx.quarantine.add(file, line, "", Reason.BAD_ROW, value=bad.detail, raw=raw)
+            reason = Reason.BAD_ENCODING if bad.encoding else Reason.BAD_ROW
+            ctx.quarantine.add(file, line, "", reason, value=bad.detail, raw=raw)
             self._counts.quarantined += 1
+        if tb.bad_encoding is not None:
+            self.refuse(tb.bad_encoding, tb.bad_encoding_column, Reason.BAD_ENCODING)
 
     def column(self, name: str) -> pa.Array:
         """The named column, or all nulls when the table does not have it."""

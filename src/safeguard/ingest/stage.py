@@ -15,8 +15,16 @@ from safeguard.config import Settings
 from safeguard.errors import DeliveryRejected
 from safeguard.ingest import evidence
 from safeguard.ingest.context import IngestContext
-from safeguard.ingest.formats import DeliveryFormat, DeliveryInfo, detect_format, get_format
+from safeguard.ingest.formats import (
+    DeliveryFile,
+    DeliveryFormat,
+    DeliveryInfo,
+    detect_format,
+    get_format,
+)
+from safeguard.ingest.formats.base import sha256_file
 from safeguard.ingest.quarantine import Quarantine
+from safeguard.ingest.unpack import ARCHIVE_SUFFIXES, Limits, is_archive, unpacked
 from safeguard.progress import NULL_PROGRESS, Progress
 from safeguard.store.bulk import bulk_insert
 from safeguard.store.db import Store
@@ -72,13 +80,21 @@ class IngestResult:
 
 
 @contextmanager
-def _unpacked(path: Path, settings: Settings) -> Iterator[Path]:
+def _unpacked(path: Path, settings: Settings) -> Iterator[tuple[Path, DeliveryFile | None]]:
+    """The delivery's directory, and the archive it came from (if any)."""
     if path.is_dir():
-        yield path.resolve()
+        yield path.resolve(), None
         return
     if not path.exists():
         raise DeliveryRejected(f"{path}: no such file or directory")
-    raise DeliveryRejected(f"{path}: not a delivery directory")
+    if not is_archive(path):
+        raise DeliveryRejected(
+            f"{path}: not a delivery directory or archive ({', '.join(ARCHIVE_SUFFIXES)})"
+        )
+    digest, size = sha256_file(path)
+    limits = Limits(settings.archive_max_bytes, settings.archive_max_ratio)
+    with unpacked(path, limits) as root:
+        yield root, DeliveryFile(path.name, path, digest, size)
 
 
 def _existing(store: Store, operation_id: int, checksum: str) -> IngestResult | None:
@@ -199,9 +215,11 @@ def run(
     Re-ingesting a delivery already in the operation returns its result with ``created=False``.
     """
     op_id = store.operation_id(operation, create=True, user=user)
-    with _unpacked(Path(path), settings) as root:
+    with _unpacked(Path(path), settings) as (root, archive):
         fmt = detect_format(root) if format == "auto" else get_format(format)
         info = fmt.inspect(root, progress)
+        if archive is not None:
+            info.files.insert(0, archive)
         done = _existing(store, op_id, info.checksum)
         if done is not None:
             return done

@@ -43,13 +43,31 @@ def write_manifest(root: Path, files: Sequence[str], **fields: Any) -> Path:
     return path
 
 
-def write_platform_export(root: Path, tables: Mapping[str, Sequence[Row]], **manifest: Any) -> Path:
-    """A delivery directory with ``<table>.csv`` for each entry of ``tables`` and its manifest."""
+def _write_jsonl(path: Path, rows: Sequence[Row]) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps({k: v for k, v in row.items() if v not in (None, "")}) + "\n")
+
+
+def _write_parquet(path: Path, rows: Sequence[Row]) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    names = list(rows[0].keys()) if rows else []
+    cols = {n: [None if r.get(n) in (None, "") else str(r[n]) for r in rows] for n in names}
+    pq.write_table(pa.table({n: pa.array(v, pa.string()) for n, v in cols.items()}), path)
+
+
+def write_platform_export(
+    root: Path, tables: Mapping[str, Sequence[Row]], *, suffix: str = "csv", **manifest: Any
+) -> Path:
+    """A delivery directory with ``<table>.<suffix>`` (csv, jsonl, parquet) per table + manifest."""
     root.mkdir(parents=True, exist_ok=True)
+    writers = {"csv": write_table, "jsonl": _write_jsonl, "parquet": _write_parquet}
     names = []
     for table, rows in tables.items():
-        name = f"{table}.csv"
-        write_table(root / name, rows)
+        name = f"{table}.{suffix}"
+        writers[suffix](root / name, rows)
         names.append(name)
     write_manifest(root, names, **manifest)
     return root
