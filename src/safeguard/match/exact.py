@@ -21,9 +21,14 @@ def hex_to_digests(hexes: Sequence[str | None], nbytes: int) -> tuple[np.ndarray
 
     Absent (``None``/empty) or malformed values are marked invalid (their row is zeros).
     """
-    n = len(hexes)
+    n, width = len(hexes), 2 * nbytes
+    try:  # fast path: every value present and of the right length
+        if n and all(np.fromiter(map(len, hexes), np.int64, count=n) == width):  # type: ignore[arg-type]
+            raw = bytes.fromhex("".join(hexes))  # type: ignore[arg-type]
+            return np.frombuffer(raw, np.uint8).reshape(n, nbytes).copy(), np.ones(n, np.bool_)
+    except (TypeError, ValueError):
+        pass
     out = np.zeros((n, nbytes), dtype=np.uint8)
-    width = 2 * nbytes
     valid = np.fromiter((h is not None and len(h) == width for h in hexes), np.bool_, count=n)
     if not valid.any():
         return out, valid
@@ -39,6 +44,15 @@ def hex_to_digests(hexes: Sequence[str | None], nbytes: int) -> tuple[np.ndarray
             except ValueError:
                 valid[i] = False
     return out, valid
+
+
+def _words(digests: np.ndarray) -> np.ndarray:
+    """Bytes 8.. of each digest, zero-padded and viewed as (n, k) uint64 for fast compares."""
+    rest = digests[:, 8:]
+    k = -(-rest.shape[1] // 8)
+    padded = np.zeros((digests.shape[0], 8 * k), dtype=np.uint8)
+    padded[:, : rest.shape[1]] = rest
+    return padded.view(np.uint64)
 
 
 def _prefix(digests: np.ndarray) -> np.ndarray:
@@ -64,8 +78,7 @@ class ExactIndex:
         """Index ``digests`` ((n, L) uint8, L >= 8) under ``rows`` ((n,) int64)."""
         prefix = _prefix(digests)
         order = np.argsort(prefix, kind="stable")
-        rest = np.ascontiguousarray(digests[order, 8:])
-        return cls(prefix[order], rest, np.asarray(rows, dtype=np.int64)[order])
+        return cls(prefix[order], _words(digests[order]), np.asarray(rows, dtype=np.int64)[order])
 
     def __len__(self) -> int:
         return int(self._rows.shape[0])
@@ -80,7 +93,7 @@ class ExactIndex:
         """Every (query row, entry row) whose digests are equal; queries are (m, L) uint8."""
         if len(self) == 0 or queries.shape[0] == 0:
             return np.empty(0, np.int64), np.empty(0, np.int64)
-        qp = _prefix(queries)
+        qp, qw = _prefix(queries), _words(queries)
         bucket = (qp >> self._shift).astype(np.int64)
         lo = self._starts[bucket].astype(np.int64)
         hi = self._starts[bucket + 1].astype(np.int64)
@@ -92,13 +105,15 @@ class ExactIndex:
             same = self._prefix[pos] == qp[live]
             if same.any():
                 q, p = live[same], pos[same]
-                full = np.all(self._rest[p] == queries[q, 8:], axis=1)
+                full = np.all(self._rest[p] == qw[q], axis=1)
                 qrows.append(q[full])
                 erows.append(self._rows[p[full]])
             step += 1
             live = live[lo[live] + step < hi[live]]
         if not qrows:
             return np.empty(0, np.int64), np.empty(0, np.int64)
+        if len(qrows) == 1:  # the usual case: ascending query rows already
+            return qrows[0].astype(np.int64), erows[0]
         q_all, e_all = np.concatenate(qrows), np.concatenate(erows)
         order = np.lexsort((e_all, q_all))
         return q_all[order].astype(np.int64), e_all[order]
