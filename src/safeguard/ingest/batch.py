@@ -82,6 +82,11 @@ class BatchCheck:
     def accepted(self) -> Mask:
         return ~self.reject
 
+    def kept(self, values: pa.Array) -> tuple[pa.Array, pa.Array]:
+        """``values`` and line numbers of the rows accepted so far."""
+        keep = pa.array(self.accepted())
+        return values.filter(keep), pa.array(self.lines).filter(keep)
+
     def rows(self, columns: Sequence[pa.Array | Any]) -> Iterator[tuple[Any, ...]]:
         """Accepted rows as tuples; a non-array entry is a constant for every row."""
         keep = pa.array(self.accepted())

@@ -20,6 +20,7 @@ from safeguard.ingest.reasons import Reason
 from safeguard.store.bulk import TS_FORMAT
 
 __all__ = [
+    "MAX_TEXT",
     "Issue",
     "Mask",
     "check_enum",
@@ -51,10 +52,14 @@ def _issues(*pairs: tuple[Mask, Reason]) -> list[Issue]:
     return [(m, r) for m, r in pairs if m.any()]
 
 
-def check_text(values: pa.Array, max_len: int | None = None) -> tuple[pa.Array, list[Issue]]:
-    """Free text: no NUL characters, and at most ``max_len`` characters when given."""
+#: Longest free-text value kept (characters); longer values are dropped as ``too_long``.
+MAX_TEXT = 1_000_000
+
+
+def check_text(values: pa.Array, max_len: int = MAX_TEXT) -> tuple[pa.Array, list[Issue]]:
+    """Text: no NUL characters, and at most ``max_len`` characters."""
     nul = mask(pc.match_substring(values, "\x00"))
-    long = mask(pc.greater(pc.utf8_length(values), max_len)) if max_len else np.zeros_like(nul)
+    long = mask(pc.greater(pc.utf8_length(values), max_len))
     return values, _issues((nul, Reason.NUL_BYTE), (long & ~nul, Reason.TOO_LONG))
 
 

@@ -45,7 +45,7 @@ TABLE_SUFFIXES = (".csv", ".jsonl", ".parquet")
 MAX_COLUMNS = 1000
 #: Largest header line read when looking for the column names.
 _MAX_HEADER_BYTES = 1 << 20
-_BLOCK_SIZE = 8 << 20
+_BLOCK_SIZE = 32 << 20
 
 
 @dataclass(frozen=True)
@@ -102,13 +102,14 @@ def read_header(path: Path) -> list[str]:
     """Column names from a CSV header row; refuses empty, over-wide or duplicate headers."""
     with path.open("rb") as fh:
         head = fh.read(_MAX_HEADER_BYTES)
+    line = head.split(b"\n", 1)[0]
+    if len(line) == len(head) == _MAX_HEADER_BYTES:
+        raise DeliveryRejected(f"{path.name}: header row longer than {_MAX_HEADER_BYTES} bytes")
     try:
-        text = head.decode("utf-8-sig")
+        text = line.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = head.decode("utf-8-sig", errors="ignore")
-        if len(head) < _MAX_HEADER_BYTES:
-            raise DeliveryRejected(f"{path.name}: header row is not valid UTF-8") from None
-    first = next(csv.reader(io.StringIO(text.split("\n", 1)[0].rstrip("\r"))), [])
+        raise DeliveryRejected(f"{path.name}: header row is not valid UTF-8") from None
+    first = next(csv.reader(io.StringIO(text.rstrip("\r"))), [])
     names = [n.strip() for n in first]
     if not names or not any(names):
         raise DeliveryRejected(f"{path.name}: no header row")

@@ -85,7 +85,8 @@ def _unzip(path: Path, root: Path, limits: Limits) -> None:
         budget = _Budget(limits, path.stat().st_size)
         for info in infos:
             mode = info.external_attr >> 16
-            if stat.S_ISLNK(mode) or (mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))):
+            kind = stat.S_IFMT(mode)
+            if kind and kind not in (stat.S_IFREG, stat.S_IFDIR):
                 raise DeliveryRejected(
                     f"archive member {info.filename!r} is a link or special file"
                 )

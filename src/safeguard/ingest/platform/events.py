@@ -26,6 +26,7 @@ from safeguard.ingest.checks import (
 )
 from safeguard.ingest.context import IngestContext
 from safeguard.ingest.normalise import normalise_identifier, normalise_ip
+from safeguard.ingest.platform.dedupe import KeyTracker
 from safeguard.ingest.reasons import Reason
 from safeguard.ingest.tables import TableBatch
 from safeguard.records import Direction, IdentifierKind, LoginKind, MediaType
@@ -122,7 +123,7 @@ def _hashes(chk: BatchCheck) -> list[pa.Array]:
     return out
 
 
-def _file_batch(chk: BatchCheck) -> int:
+def _file_batch(chk: BatchCheck, keys: KeyTracker) -> int:
     event_id = _key(chk, "event_id")
     acct = _account(chk, "account_id")
     ts = _timestamp(chk)
@@ -139,6 +140,7 @@ def _file_batch(chk: BatchCheck) -> int:
     media = chk.optional(
         "media_type", *check_enum(chk.column("media_type"), [m.value for m in MediaType])
     )
+    keys.add(*chk.kept(event_id))
     rows = chk.rows(
         [acct, chk.ctx.delivery_id, event_id, ts, direction, other_id, other, name, size,
          md5, sha1, sha256, pdq, quality, media]
@@ -148,11 +150,13 @@ def _file_batch(chk: BatchCheck) -> int:
 
 def load_files(ctx: IngestContext, file: str, batches: Iterator[TableBatch]) -> None:
     """File events with their hashes; counterparts resolved when they are in the delivery."""
+    keys = KeyTracker("file_event", "platform_event_id", "event_id")
     for tb in batches:
-        ctx.records["file_events"] += _file_batch(BatchCheck(ctx, file, tb))
+        ctx.records["file_events"] += _file_batch(BatchCheck(ctx, file, tb), keys)
+    ctx.records["file_events"] -= keys.finish(ctx, file)
 
 
-def _message_batch(chk: BatchCheck) -> int:
+def _message_batch(chk: BatchCheck, keys: KeyTracker) -> int:
     message_id = _key(chk, "message_id")
     ts = _timestamp(chk)
     sender = _account(chk, "sender_account_id")
@@ -161,14 +165,17 @@ def _message_batch(chk: BatchCheck) -> int:
     )
     recipients = pc.fill_null(recipients, "")
     body = chk.optional("text", *check_text(chk.column("text")))
+    keys.add(*chk.kept(message_id))
     rows = chk.rows([chk.ctx.delivery_id, message_id, ts, sender, recipients, body])
     return bulk_insert(chk.ctx.conn, "message", _MESSAGE_COLUMNS, rows)
 
 
 def load_messages(ctx: IngestContext, file: str, batches: Iterator[TableBatch]) -> None:
     """Messages; the recipients are kept as the delivered space-separated platform ids."""
+    keys = KeyTracker("message", "platform_message_id", "message_id")
     for tb in batches:
-        ctx.records["messages"] += _message_batch(BatchCheck(ctx, file, tb))
+        ctx.records["messages"] += _message_batch(BatchCheck(ctx, file, tb), keys)
+    ctx.records["messages"] -= keys.finish(ctx, file)
 
 
 def _normalised(chk: BatchCheck, kinds: pa.Array, values: pa.Array) -> tuple[pa.Array, pa.Array]:
