@@ -78,11 +78,12 @@ class NetworkMetrics:
         return max(HUB_MIN_DEGREE, int(np.ceil(np.quantile(connected, HUB_QUANTILE))))
 
 
-def _distinct_pairs(a: IntArray, b: IntArray) -> tuple[IntArray, IntArray]:
+def _distinct_firsts(a: IntArray, b: IntArray) -> IntArray:
+    """``a`` of each distinct (a, b) pair."""
     if a.size == 0:
-        return a, b
-    stacked = np.unique(np.stack([a, b], axis=1), axis=0)
-    return stacked[:, 0], stacked[:, 1]
+        return a
+    span = int(b.max()) + 1
+    return np.unique(a * span + b) // span
 
 
 def label_propagation(n: int, u: IntArray, v: IntArray, w: IntArray, rounds: int = 30) -> IntArray:
@@ -104,9 +105,11 @@ def label_propagation(n: int, u: IntArray, v: IntArray, w: IntArray, rounds: int
         keys = src * n + labels[dst]
         uniq, inverse = np.unique(keys, return_inverse=True)
         sums = np.bincount(inverse, weights=weight)
-        node, label = uniq // n, uniq % n
-        order = np.lexsort((label, -sums, node))
-        first = order[np.r_[True, node[order][1:] != node[order][:-1]]]
+        node, label = uniq // n, uniq % n  # sorted by node, then label
+        starts = np.flatnonzero(np.r_[True, node[1:] != node[:-1]])
+        best = np.repeat(np.maximum.reduceat(sums, starts), np.diff(np.r_[starts, node.size]))
+        top = np.flatnonzero(sums >= best)  # ties: the lowest label comes first
+        first = top[np.r_[True, node[top][1:] != node[top][:-1]]]
         turn = first[parity[node[first]] == step % 2]
         changed = bool(np.any(labels[node[turn]] != label[turn]))
         labels[node[turn]] = label[turn]
@@ -143,7 +146,7 @@ def network_metrics(n: int, t: Transfers) -> NetworkMetrics:
     weights = np.bincount(inverse, weights=cnt).astype(np.int64)
     su, sv = keys // n, keys % n
     degree = (np.bincount(su, minlength=n) + np.bincount(sv, minlength=n)).astype(np.int64)
-    owner, _ = _distinct_pairs(t.owner[between], t.counterpart_account[between])
+    owner = _distinct_firsts(t.owner[between], t.counterpart_account[between])
     counterparts = np.bincount(owner, minlength=n).astype(np.int64)
     community = _communities(n, su, sv, weights)
     return NetworkMetrics(degree, counterparts, sent, received, community, int(keys.size))
