@@ -240,7 +240,8 @@ def _jsonl_record(raw: bytes, number: int) -> dict[str, Any] | BadRecord:
 def _jsonl_batch(
     rows: list[dict[str, Any]], numbers: list[int], bad: list[BadRecord]
 ) -> TableBatch:
-    names = list(dict.fromkeys(k for row in rows for k in row))
+    # An empty column keeps the row count when no record has any field ({} lines).
+    names = list(dict.fromkeys(k for row in rows for k in row)) or [""]
     columns = [pa.array([row.get(n) for row in rows], pa.string()) for n in names]
     batch = pa.RecordBatch.from_arrays(columns, schema=_text_schema(names))
     return TableBatch(batch, np.array(numbers, dtype=np.int64), bad)
