@@ -13,7 +13,9 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Table
+
+from safeguard.store.models import Base
 
 __all__ = ["TS_FORMAT", "bulk_insert", "json_text", "ts_text"]
 
@@ -39,6 +41,35 @@ def _batches(rows: Iterable[Sequence[Any]], size: int) -> Iterable[list[Sequence
         yield batch
 
 
+def _quoted(column: str) -> str:
+    """Quote every column name (``column``, ``user``... are reserved words in PostgreSQL)."""
+    return f'"{column}"'
+
+
+def _storage_form(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return ts_text(value)
+    if isinstance(value, dict | list):
+        return json_text(value)
+    return value
+
+
+def _missing_defaults(table: str, columns: Sequence[str]) -> dict[str, Any]:
+    """Python-side defaults of the model's columns the caller left out (raw SQL skips them)."""
+    model: Table | None = Base.metadata.tables.get(table)
+    if model is None:
+        return {}
+    out: dict[str, Any] = {}
+    for col in model.columns:
+        default = col.default
+        if col.name in columns or col.primary_key or default is None:
+            continue
+        arg = getattr(default, "arg", None)
+        value = arg(None) if callable(arg) else arg
+        out[col.name] = _storage_form(value)
+    return out
+
+
 def bulk_insert(
     conn: Connection,
     table: str,
@@ -47,8 +78,18 @@ def bulk_insert(
     *,
     batch_size: int = 50_000,
 ) -> int:
-    """Insert ``rows`` into ``table`` inside the caller's transaction; return the count."""
-    cols = ", ".join(columns)
+    """Insert ``rows`` into ``table`` inside the caller's transaction; return the count.
+
+    Columns the caller leaves out get the model's Python-side default (the same value for
+    every row of the call), as an ORM insert would.
+    """
+    columns = tuple(c.strip('"') for c in columns)
+    extra = _missing_defaults(table, columns)
+    if extra:
+        columns = (*columns, *extra)
+        tail = tuple(extra.values())
+        rows = ((*row, *tail) for row in rows)
+    cols = ", ".join(_quoted(c) for c in columns)
     raw = conn.connection.driver_connection
     assert raw is not None
     count = 0
