@@ -119,7 +119,8 @@ def _keys_of_accounts(conn: Connection, op: int) -> Iterator[tuple[int, str, str
         .join(Account, Account.id == Identifier.account_id)
         .where(Account.operation_id == op)
     )
-    yield from conn.execute(q).tuples()
+    for account_id, kind, norm in conn.execute(q):
+        yield account_id, kind, norm
     q2 = select(
         Account.id, Account.platform_account_id, Account.display_name, Account.date_of_birth
     ).where(Account.operation_id == op)

@@ -112,16 +112,12 @@ def outcomes_list(
     store = open_store()
     op_id = store.operation_id(operation)
     with store.session() as s:
-        rows = (
-            s.execute(
-                select(Outcome, IntelPackage.reference, IntelPackage.force_id)
-                .join(IntelPackage, IntelPackage.id == Outcome.package_id)
-                .where(Outcome.operation_id == op_id)
-                .order_by(Outcome.id)
-            )
-            .tuples()
-            .all()
-        )
+        rows = s.execute(
+            select(Outcome, IntelPackage.reference, IntelPackage.force_id)
+            .join(IntelPackage, IntelPackage.id == Outcome.package_id)
+            .where(Outcome.operation_id == op_id)
+            .order_by(Outcome.id)
+        ).all()
     docs: list[dict[str, Any]] = [
         {
             "id": o.id,

@@ -109,7 +109,7 @@ def runs_command(
         q = select(StageRun, Operation.name).outerjoin(Operation).order_by(StageRun.id.desc())
         if operation:
             q = q.where(Operation.name == operation)
-        rows = s.execute(q.limit(limit)).tuples().all()
+        rows = s.execute(q.limit(limit)).all()
     docs: list[dict[str, Any]] = [
         {
             "id": r.id,

@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import delete
 
 from safeguard.config import Settings
-from safeguard.package.content import drafts
+from safeguard.package.content import CLASSIFICATION, drafts
 from safeguard.progress import NULL_PROGRESS, Progress
 from safeguard.records import Stage
 from safeguard.store.bulk import bulk_insert, json_text
@@ -79,6 +79,7 @@ def run(
                         d.subject_id,
                         d.force_id,
                         reference,
+                        CLASSIFICATION,
                         d.grading,
                         d.tier,
                         "draft",
@@ -94,6 +95,7 @@ def run(
             "subject_id",
             "force_id",
             "reference",
+            "classification",
             "grading",
             "tier",
             "status",

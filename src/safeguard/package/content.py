@@ -116,7 +116,7 @@ def drafts(conn: Session, op: int, max_tier: int) -> Iterator[PackageDraft]:
         members[sid].append(aid)
     networks = {
         n.subject_id: n
-        for n in conn.execute(select(SubjectNetwork).where(SubjectNetwork.operation_id == op))
+        for n in conn.scalars(select(SubjectNetwork).where(SubjectNetwork.operation_id == op))
     }
     q = (
         select(Subject, Assessment, Attribution)
@@ -129,7 +129,7 @@ def drafts(conn: Session, op: int, max_tier: int) -> Iterator[PackageDraft]:
         )
         .order_by(Assessment.tier, Assessment.score.desc(), Subject.label)
     )
-    for subject, assessment, attribution in conn.execute(q).tuples():
+    for subject, assessment, attribution in conn.execute(q):
         force_id = attribution.force_id
         if int(assessment.tier) > max_tier or force_id is None:
             continue
@@ -162,6 +162,4 @@ def drafts(conn: Session, op: int, max_tier: int) -> Iterator[PackageDraft]:
             else None,
             "deconfliction": assessment.deconfliction,
         }
-        yield PackageDraft(
-            subject.id, subject.label, force_id, assessment.tier, grading, content
-        )
+        yield PackageDraft(subject.id, subject.label, force_id, assessment.tier, grading, content)

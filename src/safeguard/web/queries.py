@@ -62,7 +62,7 @@ def triage_queue(store: Store, operation: str, limit: int = 25) -> list[QueueIte
     )
     forces = uk.forces()
     with store.session() as s:
-        rows = s.execute(q).tuples().all()
+        rows = s.execute(q).all()
     items = []
     for label, a, country, force_id, confidence, n in rows:
         reasons = sorted(a.reasons, key=lambda r: -float(r.get("points", 0)))
