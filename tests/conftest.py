@@ -12,12 +12,16 @@ import itertools
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from safeguard.config import Settings
 from safeguard.store.db import Store
 from tests.support.postgres import PostgresServer, find_pg_bin
+
+if TYPE_CHECKING:
+    from tests.support.operation import SmallOperation
 
 _db_counter = itertools.count()
 
@@ -69,3 +73,13 @@ def sqlite_store(tmp_path: Path) -> Iterator[Store]:
         yield s
     finally:
         s.dispose()
+
+
+@pytest.fixture(scope="session")
+def small_operation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SmallOperation]:
+    """A small synthetic operation run through the whole pipeline once per session."""
+    from tests.support.operation import build_small_operation
+
+    op = build_small_operation(tmp_path_factory.mktemp("small-operation"))
+    yield op
+    op.store.dispose()
