@@ -20,6 +20,9 @@ from safeguard.ingest.tables import TableBatch
 
 __all__ = ["BatchCheck"]
 
+#: Rows converted to Python objects at a time when writing.
+_SLICE = 20_000
+
 
 class BatchCheck:
     """Validation state of one :class:`TableBatch` of ``file``."""
@@ -88,12 +91,21 @@ class BatchCheck:
         return values.filter(keep), pa.array(self.lines).filter(keep)
 
     def rows(self, columns: Sequence[pa.Array | Any]) -> Iterator[tuple[Any, ...]]:
-        """Accepted rows as tuples; a non-array entry is a constant for every row."""
+        """Accepted rows as tuples, converted to Python a slice at a time (bounded memory);
+        a non-array entry is a constant for every row."""
         keep = pa.array(self.accepted())
         count = int(self.accepted().sum())
         self._counts.accepted += count
         self._counts.quarantined += int(self.reject.sum())
-        lists = [
-            c.filter(keep).to_pylist() if isinstance(c, pa.Array) else [c] * count for c in columns
-        ]
-        return zip(*lists, strict=True)
+        kept = [c.filter(keep) if isinstance(c, pa.Array) else c for c in columns]
+        return self._slices(kept, count)
+
+    @staticmethod
+    def _slices(columns: list[pa.Array | Any], count: int) -> Iterator[tuple[Any, ...]]:
+        for start in range(0, count, _SLICE):
+            n = min(_SLICE, count - start)
+            lists = [
+                c.slice(start, n).to_pylist() if isinstance(c, pa.Array) else [c] * n
+                for c in columns
+            ]
+            yield from zip(*lists, strict=True)
