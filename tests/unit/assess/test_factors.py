@@ -33,6 +33,17 @@ def test_nothing_known_is_tier_4_with_no_reasons() -> None:
     assert sink.reasons == [] and sink.score == 0
 
 
+def test_material_volume_has_diminishing_weight() -> None:
+    _, one = assess_subject(facts(material=MaterialFacts(files_a=1, events_a=1)))
+    _, many = assess_subject(facts(material=MaterialFacts(files_a=10_000, events_a=20_000)))
+    assert one.score == 4.0
+    assert many.score == 10.0, "volume alone must not outrank contact indicators"
+    tier, _ = assess_subject(
+        facts(material=MaterialFacts(files_a=10_000, files_b=500, files_c=300, shares=50))
+    )
+    assert tier is Tier.T3
+
+
 def test_category_a_outweighs_category_c_for_the_same_count() -> None:
     _, a = assess_subject(facts(material=MaterialFacts(files_a=5, events_a=9)))
     _, c = assess_subject(facts(material=MaterialFacts(files_c=5, events_c=9)))
@@ -49,11 +60,25 @@ def test_position_of_trust_alone_reaches_tier_2_and_says_the_sector() -> None:
 
 
 def test_contact_indicators_with_access_to_children_is_tier_1_whatever_the_score() -> None:
-    f = facts(indicators=hits("contact_abuse", 1), findings=(finding("lives_with_children"),))
+    f = facts(indicators=hits("contact_abuse", 2), findings=(finding("lives_with_children"),))
     tier, sink = assess_subject(f)
     assert tier is Tier.T1
     assert sink.score < 60
     assert {r.factor for r in sink.reasons} == {"contact-indicators", "access-to-children"}
+
+
+def test_one_indicator_message_is_weak_and_raises_no_flag() -> None:
+    f = facts(indicators=hits("contact_abuse", 1) + hits("access_to_children", 1))
+    tier, sink = assess_subject(f)
+    assert tier is Tier.T4
+    assert sink.flags == set()
+    assert all("weak on its own" in r.text for r in sink.reasons)
+
+
+def test_two_phrases_in_one_message_count_as_one_message() -> None:
+    same = (IndicatorHit("contact_abuse", "a", "m1"), IndicatorHit("contact_abuse", "b", "m1"))
+    _, sink = assess_subject(facts(indicators=same))
+    assert "contact-indicators" not in sink.flags
 
 
 def test_first_upload_of_unknown_files_with_category_a_is_tier_1() -> None:

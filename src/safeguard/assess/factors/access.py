@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from safeguard.assess.factors.indicators import MIN_MESSAGES
 from safeguard.assess.facts import SubjectFacts
 from safeguard.assess.reasons import ReasonSink
 
@@ -22,12 +23,14 @@ class AccessToChildren:
                 evidence=[f"{f.source}:{f.matched_kind}" for f in found],
                 flags=("access-to-children",),
             )
-        hits = facts.indicators_of("access_to_children")
-        if hits:
+        messages = sorted({h.message_id for h in facts.indicators_of("access_to_children")})
+        if messages:
+            strong = len(messages) >= MIN_MESSAGES
             reasons.add(
                 self.name,
-                min(5.0 * len(hits), 15.0),
-                f"{len(hits)} message(s) suggesting access to children",
-                evidence=[f"message:{h.message_id}" for h in hits],
-                flags=("access-to-children",),
+                min(5.0 * len(messages), 15.0),
+                f"{len(messages)} message(s) suggesting access to children"
+                + ("" if strong else ": weak on its own"),
+                evidence=[f"message:{m}" for m in messages],
+                flags=("access-to-children",) if strong else (),
             )

@@ -18,10 +18,10 @@ class Distribution:
         if m.files_abuse and outgoing >= 10:
             reasons.add(
                 self.name,
-                8.0,
+                4.0,
                 f"{outgoing} uploads/shares, {facts.counterparts} distinct counterparts",
                 flags=("distributor",),
             )
         roles = [r for r in facts.roles if r in ("distributor", "hub")]
         if m.files_abuse and roles:
-            reasons.add(self.name, 6.0, f"network role: {', '.join(sorted(roles))}")
+            reasons.add(self.name, 3.0, f"network role: {', '.join(sorted(roles))}")

@@ -1,14 +1,18 @@
-"""Severity of known material: Category A weighs most."""
+"""Severity of known material: Category A weighs most; volume counts, but with diminishing
+weight, since on a platform that traded abuse material nearly every user holds some and
+volume alone says little about the risk of contact offending."""
 
 from __future__ import annotations
+
+import math
 
 from safeguard.assess.facts import SubjectFacts
 from safeguard.assess.reasons import ReasonSink
 
 __all__ = ["MaterialSeverity"]
 
-#: (category, base points, points per further file, cap on counted files)
-_WEIGHTS = (("A", 12.0, 0.5, 40), ("B", 6.0, 0.25, 40), ("C", 2.0, 0.1, 40))
+#: (category, points for the first file, points per tenfold more files, cap)
+_WEIGHTS = (("A", 4.0, 2.0, 10.0), ("B", 2.0, 1.0, 5.0), ("C", 1.0, 0.5, 2.0))
 
 
 class MaterialSeverity:
@@ -22,15 +26,15 @@ class MaterialSeverity:
             "B": (m.files_b, m.events_b),
             "C": (m.files_c, m.events_c),
         }
-        for cat, base, per_file, cap in _WEIGHTS:
+        for cat, base, per_decade, cap in _WEIGHTS:
             files, events = counts[cat]
             if files <= 0:
                 continue
-            points = base + per_file * (min(files, cap) - 1)
+            points = min(base + per_decade * math.log10(files), cap)
             flags = ("category-a",) if cat == "A" else ()
             reasons.add(
                 self.name,
-                points,
+                round(points, 2),
                 f"{files} distinct known Category {cat} file(s) in {events} transfer event(s)",
                 flags=flags,
             )
