@@ -9,8 +9,10 @@ would cost more than scanning, it scans.
 
 from __future__ import annotations
 
+import os
 import zipfile
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +22,7 @@ from safeguard.hashsets import pdq_mih as mih
 
 __all__ = ["PdqIndex", "pdq_hex_to_array"]
 
-_FORMAT_VERSION = 1
+_FORMAT_VERSION = 2
 _PROBES_PER_BATCH = 1 << 21
 
 
@@ -62,32 +64,28 @@ def _as_hash_array(hashes: np.ndarray, what: str) -> np.ndarray:
 class PdqIndex:
     """Bank of PDQ hashes with int64 ids; exact Hamming-radius search."""
 
-    def __init__(
-        self,
-        hashes: np.ndarray,
-        ids: np.ndarray,
-        layout: list[tuple[int, int]],
-        tables: list[tuple[np.ndarray, np.ndarray]],
-    ) -> None:
+    def __init__(self, hashes: np.ndarray, ids: np.ndarray, tables: list[mih.SegmentTable]) -> None:
         self._hashes = hashes
         self._words = hashes.view(np.uint64)
         self._ids = ids
-        self._layout = layout
         self._tables = tables
+        self._layout = [(t.start, t.width) for t in tables]
 
     @classmethod
     def build(cls, hashes: np.ndarray, ids: np.ndarray, *, segments: int | None = None) -> PdqIndex:
-        """Index ``hashes`` ((n, 32) uint8) under ``ids`` ((n,) int64, any values)."""
+        """Index ``hashes`` ((n, 32) uint8) under ``ids`` ((n,) int64, any values).
+
+        ``segments`` overrides the number of hash segments (default: about log2(n) bits each).
+        """
         bank = _as_hash_array(hashes, "hashes")
         id_arr = np.ascontiguousarray(np.asarray(ids, dtype=np.int64))
         if id_arr.shape != (bank.shape[0],):
             raise HashSetError(f"ids must have shape ({bank.shape[0]},), got {id_arr.shape}")
         k = segments if segments is not None else mih.choose_segments(bank.shape[0])
-        if not 1 <= k <= mih.HASH_BITS // 8:
-            raise HashSetError(f"segments must be between 1 and 32, got {k}")
-        layout = mih.segment_layout(k)
-        tables = [mih.build_table(mih.segment_keys(bank, s, w), w) for s, w in layout]
-        return cls(bank, id_arr, layout, tables)
+        if not 8 <= k <= mih.HASH_BITS // 8:
+            raise HashSetError(f"segments must be between 8 and 32, got {k}")
+        tables = [mih.build_table(bank, s, w) for s, w in mih.segment_layout(k)]
+        return cls(bank, id_arr, tables)
 
     def __len__(self) -> int:
         return int(self._hashes.shape[0])
@@ -95,15 +93,16 @@ class PdqIndex:
     @property
     def segments(self) -> int:
         """Number of hash segments (one table each)."""
-        return len(self._layout)
+        return len(self._tables)
 
     def query_many(
-        self, queries: np.ndarray, max_distance: int
+        self, queries: np.ndarray, max_distance: int, *, workers: int | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every (query row, bank id, distance) with distance <= ``max_distance``.
 
         Full recall: the same pairs brute force finds. Sorted by query row, then distance,
-        then id; ``query_row`` and ``id`` are int64, ``distance`` int32.
+        then id; ``query_row`` and ``id`` are int64, ``distance`` int32. Batches of queries
+        run on ``workers`` threads (default: the CPU count, at most 4).
         """
         qs = _as_hash_array(queries, "queries")
         if not 0 <= max_distance <= mih.HASH_BITS:
@@ -111,36 +110,35 @@ class PdqIndex:
         if len(self) == 0 or qs.shape[0] == 0:
             return _empty()
         qwords = qs.view(np.uint64)
-        radii = mih.segment_radii(len(self._layout), max_distance)
+        radii = mih.segment_radii(len(self._tables), max_distance)
         if mih.probe_cost(len(self), self._layout, radii) * 4 >= len(self):
-            qrow, row, dist = mih.brute_force(self._words, qwords, max_distance)
-        else:
-            qrow, row, dist = self._probe_all(qs, qwords, radii, max_distance)
-        return self._finish(qrow, row, dist)
-
-    def _probe_all(
-        self, qs: np.ndarray, qwords: np.ndarray, radii: list[int], r: int
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            return self._finish(*mih.brute_force(self._words, qwords, max_distance))
         probes = max(
-            mih.flip_masks(w, max(rad, 0)).shape[0]
-            for (_, w), rad in zip(self._layout, radii, strict=True)
+            mih.flip_masks(w, max(r, 0)).shape[0]
+            for (_, w), r in zip(self._layout, radii, strict=True)
         )
-        batch = max(1, _PROBES_PER_BATCH // probes)
-        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        for lo in range(0, qs.shape[0], batch):
-            block = qs[lo : lo + batch]
-            for (start, width), radius, (offsets, perm) in zip(
-                self._layout, radii, self._tables, strict=True
-            ):
-                if radius < 0:
-                    continue
-                qkeys = mih.segment_keys(block, start, width)
-                qidx, rows = mih.probe(offsets, perm, qkeys, mih.flip_masks(width, radius))
-                qrow, row, dist = mih.verify(self._words, rows, qwords, qidx + lo, r)
-                parts.append((qrow, row, dist))
-        if not parts:
-            return _empty()
-        return tuple(np.concatenate(p) for p in zip(*parts, strict=True))  # type: ignore[return-value]
+        nthreads = max(1, min(workers or os.cpu_count() or 1, 4))
+        batch = max(1, min(_PROBES_PER_BATCH // probes, -(-qs.shape[0] // nthreads)))
+        starts = range(0, qs.shape[0], batch)
+        with ThreadPoolExecutor(nthreads) as pool:
+            parts = list(
+                pool.map(
+                    lambda lo: self._probe_batch(qwords[lo : lo + batch], lo, radii, max_distance),
+                    starts,
+                )
+            )
+        return self._finish(*(np.concatenate(p) for p in zip(*parts, strict=True)))
+
+    def _probe_batch(
+        self, qwords: np.ndarray, first: int, radii: list[int], r: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        parts = [
+            mih.probe(table, self._words, qwords, mih.flip_masks(table.width, radius), r)
+            for table, radius in zip(self._tables, radii, strict=True)
+            if radius >= 0
+        ]
+        qidx, rows, dist = (np.concatenate(p) for p in zip(*parts, strict=True))
+        return qidx + first, rows, dist
 
     def _finish(
         self, qrow: np.ndarray, row: np.ndarray, dist: np.ndarray
@@ -160,9 +158,8 @@ class PdqIndex:
             "ids": self._ids,
             "layout": np.array(self._layout, dtype=np.int64).reshape(-1, 2),
         }
-        for j, (offsets, perm) in enumerate(self._tables):
-            arrays[f"offsets{j}"] = offsets
-            arrays[f"perm{j}"] = perm
+        for j, table in enumerate(self._tables):
+            arrays[f"perm{j}"] = table.perm
         tmp = Path(path).with_name(Path(path).name + ".tmp")
         with tmp.open("wb") as fh:
             np.savez(fh, allow_pickle=False, **arrays)
@@ -187,14 +184,14 @@ class PdqIndex:
         hashes = _as_hash_array(arrays["hashes"], "stored hashes")
         ids = arrays["ids"].astype(np.int64, copy=False)
         layout = [(int(s), int(w)) for s, w in arrays["layout"]]
-        tables = [(arrays[f"offsets{j}"], arrays[f"perm{j}"]) for j in range(len(layout))]
         n = hashes.shape[0]
-        for (_, width), (offsets, perm) in zip(layout, tables, strict=True):
-            if offsets.shape != ((1 << width) + 1,) or perm.shape != (n,) or int(offsets[-1]) != n:
-                raise HashSetError("PDQ index tables do not match its hashes")
-        if ids.shape != (n,) or sum(w for _, w in layout) != mih.HASH_BITS:
+        if ids.shape != (n,) or layout != mih.segment_layout(len(layout)):
             raise HashSetError("PDQ index ids or layout do not match its hashes")
-        return cls(hashes, ids, layout, tables)
+        perms = [arrays[f"perm{j}"].astype(np.uint32, copy=False) for j in range(len(layout))]
+        if any(p.shape != (n,) or (n and int(p.max()) >= n) for p in perms):
+            raise HashSetError("PDQ index tables do not match its hashes")
+        tables = [mih.build_table(hashes, s, w, p) for (s, w), p in zip(layout, perms, strict=True)]
+        return cls(hashes, ids, tables)
 
 
 def _empty() -> tuple[np.ndarray, np.ndarray, np.ndarray]:

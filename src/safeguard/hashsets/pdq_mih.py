@@ -10,6 +10,7 @@ every bank hash within ``r`` (full recall); candidates are then verified exactly
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
 
@@ -18,10 +19,12 @@ import numpy as np
 __all__ = [
     "HASH_BITS",
     "HASH_BYTES",
+    "SegmentTable",
     "brute_force",
     "build_table",
     "choose_segments",
     "flip_masks",
+    "popcount_rows",
     "probe",
     "probe_cost",
     "segment_keys",
@@ -72,13 +75,38 @@ def segment_keys(hashes: np.ndarray, start: int, width: int) -> np.ndarray:
     return acc.astype(np.uint32)
 
 
-def build_table(keys: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """(offsets, perm): rows with key ``x`` are ``perm[offsets[x]:offsets[x + 1]]``."""
+@dataclass(frozen=True)
+class SegmentTable:
+    """Direct-address table of one segment.
+
+    Rows whose segment key is ``x`` are ``perm[offsets[x]:offsets[x + 1]]``. ``filt`` holds,
+    in the same order, the 128 bits of each hash in the half (words ``filt_word`` and
+    ``filt_word + 1``) that does not contain the segment: a cheap exact pre-filter read from
+    the same place as the bucket, so most candidates never touch the bank.
+    """
+
+    start: int
+    width: int
+    offsets: np.ndarray
+    perm: np.ndarray
+    filt: np.ndarray
+    filt_word: int
+
+
+def build_table(
+    hashes: np.ndarray, start: int, width: int, perm: np.ndarray | None = None
+) -> SegmentTable:
+    """Index ``hashes`` ((n, 32) uint8) on one segment (``perm`` given when loading)."""
+    keys = segment_keys(hashes, start, width)
     counts = np.bincount(keys, minlength=1 << width)
     offsets = np.zeros((1 << width) + 1, dtype=np.uint32)
     np.cumsum(counts, out=offsets[1:])
-    perm = np.argsort(keys, kind="stable").astype(np.uint32)
-    return offsets, perm
+    if perm is None:
+        perm = np.argsort(keys).astype(np.uint32)
+    filt_word = 0 if start >= HASH_BITS // 2 else 2
+    words = hashes.view(np.uint64)[:, filt_word : filt_word + 2]
+    filt = np.take(words, perm, axis=0)
+    return SegmentTable(start, width, offsets, perm, filt, filt_word)
 
 
 @lru_cache(maxsize=64)
@@ -102,15 +130,6 @@ def probe_cost(n: int, layout: list[tuple[int, int]], radii: list[int]) -> float
     return cost
 
 
-def verify(
-    words: np.ndarray, rows: np.ndarray, qwords: np.ndarray, qrows: np.ndarray, r: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Keep the (query row, bank row) pairs within ``r`` bits; return them with distances."""
-    dist = np.bitwise_count(words[rows] ^ qwords[qrows]).sum(axis=1, dtype=np.int32)
-    keep = dist <= r
-    return qrows[keep], rows[keep], dist[keep]
-
-
 def brute_force(
     words: np.ndarray, qwords: np.ndarray, r: int, chunk: int = 1 << 20
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -119,7 +138,7 @@ def brute_force(
     for lo in range(0, words.shape[0], chunk):
         block = words[lo : lo + chunk]
         for qi in range(qwords.shape[0]):
-            dist = np.bitwise_count(block ^ qwords[qi]).sum(axis=1, dtype=np.int32)
+            dist = popcount_rows(block ^ qwords[qi])
             hit = np.flatnonzero(dist <= r)
             found_q.append(np.full(hit.shape[0], qi, dtype=np.int64))
             found_r.append(hit.astype(np.int64) + lo)
@@ -129,23 +148,50 @@ def brute_force(
     return np.concatenate(found_q), np.concatenate(found_r), np.concatenate(found_d)
 
 
+def popcount_rows(xor: np.ndarray) -> np.ndarray:
+    """Bits set in each row of an (m, 4) uint64 array, as int32 (column adds, no reduction)."""
+    bits = np.bitwise_count(xor)
+    total: np.ndarray = bits[:, 0].astype(np.int32) + bits[:, 1]
+    total += bits[:, 2]
+    total += bits[:, 3]
+    return total
+
+
 def _empty() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int32)
 
 
 def probe(
-    offsets: np.ndarray, perm: np.ndarray, qkeys: np.ndarray, masks: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Candidates of one segment table: (query index, bank row) for each key within a mask."""
+    table: SegmentTable, words: np.ndarray, qwords: np.ndarray, masks: np.ndarray, r: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bank rows within ``r`` of each query found through one segment table.
+
+    Returns (query index, bank row, distance); exact, though a pair may also be found
+    through another segment.
+    """
+    qkeys = segment_keys(qwords.view(np.uint8), table.start, table.width)
     nkeys = (qkeys[:, None] ^ masks[None, :]).ravel()
-    lo = offsets[nkeys].astype(np.int64)
-    cnt = offsets[nkeys + 1].astype(np.int64) - lo
+    lo = np.take(table.offsets, nkeys)
+    cnt = np.take(table.offsets, nkeys + 1) - lo
     hit = np.flatnonzero(cnt)
-    lo, cnt = lo[hit], cnt[hit]
-    total = int(cnt.sum())
-    if total == 0:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
+    if hit.size == 0:
+        return _empty()
+    lo, cnt = np.take(lo, hit).astype(np.int64), np.take(cnt, hit).astype(np.int64)
+    total = int(cnt.sum(dtype=np.int64))
     qidx = np.repeat(hit // masks.shape[0], cnt)
-    starts = np.cumsum(cnt) - cnt
-    pos = np.arange(total, dtype=np.int64) + np.repeat(lo - starts, cnt)
-    return qidx, perm[pos].astype(np.int64)
+    pos = np.arange(total, dtype=np.int64) + np.repeat(lo - (np.cumsum(cnt) - cnt), cnt)
+    qfilt = qwords[:, table.filt_word : table.filt_word + 2]
+    bits = np.bitwise_count(np.take(table.filt, pos, axis=0) ^ np.take(qfilt, qidx, axis=0))
+    keep = np.flatnonzero(bits[:, 0] + bits[:, 1] <= r)
+    qidx = np.take(qidx, keep)
+    rows = np.take(table.perm, np.take(pos, keep)).astype(np.int64)
+    return verify(words, rows, qwords, qidx, r)
+
+
+def verify(
+    words: np.ndarray, rows: np.ndarray, qwords: np.ndarray, qidx: np.ndarray, r: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Keep the (query index, bank row) pairs within ``r`` bits, with their distances."""
+    dist = popcount_rows(np.take(words, rows, axis=0) ^ np.take(qwords, qidx, axis=0))
+    keep = np.flatnonzero(dist <= r)
+    return np.take(qidx, keep).astype(np.int64), np.take(rows, keep), np.take(dist, keep)

@@ -71,6 +71,19 @@ def test_full_recall_equals_brute_force(
     )  # no duplicates
 
 
+def test_large_radius_scans_exactly_up_to_complete_difference() -> None:
+    rng = np.random.default_rng(3)
+    hashes = rng.integers(0, 256, (5_000, 32), dtype=np.uint8)
+    idx = PdqIndex.build(hashes, np.arange(5_000))
+    queries = np.vstack([hashes[:1], ~hashes[1:2]])
+    assert _as_set(idx.query_many(queries, 256)) == _brute(hashes, np.arange(5_000), queries, 256)
+    qrow, ids, dist = idx.query_many(queries, 100)
+    assert (0, 0, 0) in set(zip(qrow.tolist(), ids.tolist(), dist.tolist(), strict=True))
+    assert 1 not in qrow.tolist() or dist[qrow == 1].max() <= 100
+    qrow, ids, dist = idx.query_many(~hashes[1:2], 256)
+    assert dist[ids == 1].tolist() == [256]
+
+
 def test_edge_distances_31_in_32_out(bank: Bank, index: PdqIndex) -> None:
     hashes, ids, _ = bank
     rng = np.random.default_rng(7)
