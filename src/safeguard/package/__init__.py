@@ -10,12 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from safeguard.config import Settings
 from safeguard.package.content import CLASSIFICATION, drafts
@@ -37,9 +37,9 @@ class PackageResult:
 
 
 def canonical_json(doc: object) -> bytes:
-    return (
-        json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False, default=str) + "\n"
-    ).encode()
+    """Compact, key-sorted UTF-8 JSON: the same document always gives the same bytes."""
+    text = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return (text + "\n").encode()
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -47,6 +47,23 @@ def _write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_bytes(data)
     os.replace(tmp, path)
+
+
+def _previous(session: Session, op_id: int) -> dict[str, tuple[str, str]]:
+    """reference -> (sha256, path) of the operation's current draft packages."""
+    q = select(IntelPackage.reference, IntelPackage.sha256, IntelPackage.path).where(
+        IntelPackage.operation_id == op_id, IntelPackage.status == "draft"
+    )
+    return {ref: (sha, path) for ref, sha, path in session.execute(q)}
+
+
+def _unchanged(path: Path, body: bytes, sha: str, previous: tuple[str, str] | None) -> bool:
+    if previous is None or previous[0] != sha or previous[1] != str(path):
+        return False
+    try:
+        return path.stat().st_size == len(body)
+    except OSError:
+        return False
 
 
 def run(
@@ -57,22 +74,27 @@ def run(
     max_tier: int = 3,
     progress: Progress = NULL_PROGRESS,
 ) -> PackageResult:
-    """Replace the operation's draft packages with new ones from the current assessments."""
+    """Replace the operation's draft packages with new ones from the current assessments.
+
+    A package file is rewritten (atomically) only when its content changed, before the
+    records are committed; files of drafts that no longer exist are removed afterwards.
+    """
     op_id = store.operation_id(operation)
     out_dir = settings.data_dir / "packages" / operation
     with record_run(store, op_id, Stage.PACKAGE, {"max_tier": max_tier}) as rec:
         with store.session() as session:
             items = list(drafts(session, op_id, max_tier))
-        staging = out_dir.with_name(f".{operation}.staging")
-        shutil.rmtree(staging, ignore_errors=True)
-        rows, by_force = [], Counter[str]()
+            previous = _previous(session, op_id)
+        rows, by_force, written = [], Counter[str](), 0
         with progress.task("write packages", total=len(items)) as task:
             for d in items:
                 reference = f"{operation}-{d.label}"
                 body = canonical_json({"reference": reference, **d.content})
-                path = staging / d.force_id / f"{reference}.json"
-                _write_atomic(path, body)
-                final = out_dir / d.force_id / path.name
+                sha = hashlib.sha256(body).hexdigest()
+                path = out_dir / d.force_id / f"{reference}.json"
+                if not _unchanged(path, body, sha, previous.get(reference)):
+                    _write_atomic(path, body)
+                    written += 1
                 rows.append(
                     (
                         op_id,
@@ -83,8 +105,8 @@ def run(
                         d.grading,
                         d.tier,
                         "draft",
-                        str(final),
-                        hashlib.sha256(body).hexdigest(),
+                        str(path),
+                        sha,
                         json_text(d.content),
                     )
                 )
@@ -110,8 +132,9 @@ def run(
                 )
             )
             bulk_insert(conn, IntelPackage.__tablename__, cols, rows)
-            shutil.rmtree(out_dir, ignore_errors=True)
-            if staging.exists():
-                staging.rename(out_dir)
-        rec.counts.update(packages=len(rows), by_force=dict(by_force))
+        current = {r[3] for r in rows}
+        for ref, (_sha, old_path) in previous.items():
+            if ref not in current:
+                Path(old_path).unlink(missing_ok=True)
+        rec.counts.update(packages=len(rows), files_written=written, by_force=dict(by_force))
     return PackageResult(len(rows), dict(by_force), out_dir)

@@ -69,13 +69,23 @@ def _grading(conn: Session, op: int) -> str:
 
 def _accounts(conn: Session, op: int) -> dict[int, dict[str, Any]]:
     out: dict[int, dict[str, Any]] = {}
-    for a in conn.scalars(select(Account).where(Account.operation_id == op)):
-        out[a.id] = {
-            "platform": a.platform,
-            "account_id": a.platform_account_id,
-            "username": a.username,
-            "declared_country": a.declared_country,
-            "declared_postcode": a.declared_postcode,
+    q = select(
+        Account.id,
+        Account.platform,
+        Account.platform_account_id,
+        Account.username,
+        Account.declared_country,
+        Account.declared_postcode,
+    )
+    for aid, platform, platform_id, username, country, postcode in conn.execute(
+        q.where(Account.operation_id == op)
+    ):
+        out[aid] = {
+            "platform": platform,
+            "account_id": platform_id,
+            "username": username,
+            "declared_country": country,
+            "declared_postcode": postcode,
             "identifiers": [],
         }
     q2 = (
@@ -91,8 +101,9 @@ def _accounts(conn: Session, op: int) -> dict[int, dict[str, Any]]:
 
 
 def _material(conn: Session, op: int) -> dict[int, dict[str, int]]:
-    rows = conn.scalars(select(AccountMaterial).where(AccountMaterial.operation_id == op))
-    return {r.account_id: {k: getattr(r, k) for k in _MATERIAL_KEYS} for r in rows}
+    cols = [getattr(AccountMaterial, k) for k in _MATERIAL_KEYS]
+    q = select(AccountMaterial.account_id, *cols).where(AccountMaterial.operation_id == op)
+    return {aid: dict(zip(_MATERIAL_KEYS, vals, strict=True)) for aid, *vals in conn.execute(q)}
 
 
 def _sum(items: list[dict[str, int]]) -> dict[str, int]:
@@ -126,6 +137,7 @@ def drafts(conn: Session, op: int, max_tier: int) -> Iterator[PackageDraft]:
             Subject.operation_id == op,
             Attribution.force_id.is_not(None),
             Attribution.confidence != "none",
+            Assessment.tier <= str(max_tier),
         )
         .order_by(Assessment.tier, Assessment.score.desc(), Subject.label)
     )
