@@ -13,10 +13,15 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
-from safeguard.synth.idents import EMAIL_STYLES, PHONE_STYLES, email_variant, phone_variant
+from safeguard.synth.idents import (
+    EMAIL_STYLES,
+    PHONE_STYLES,
+    email_variant,
+    mobile_number,
+    phone_variant,
+)
 from safeguard.synth.params import WINDOW_START
-from safeguard.synth.persons import Persons, _device_ids
-from safeguard.synth.world import COUNTRIES
+from safeguard.synth.persons import PERSON_PHONES, Persons, _device_ids
 
 __all__ = ["CONTACTS", "Accounts", "draw_accounts"]
 
@@ -65,8 +70,7 @@ def _share_masks(
 def _own_phone(country: str, k: int) -> str:
     if country == "GB":
         return f"+4474{k:08d}"
-    code = next(c.calling_code for c in COUNTRIES if c.iso == country)
-    return f"+{code}8{k:08d}"
+    return mobile_number(country, PERSON_PHONES + k % PERSON_PHONES)
 
 
 def _identifiers(

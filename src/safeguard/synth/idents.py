@@ -7,17 +7,41 @@ phone reduced to E.164.
 
 from __future__ import annotations
 
+from functools import cache
+
+import phonenumbers
+
 __all__ = [
     "EMAIL_STYLES",
+    "MOBILE_FREE_DIGITS",
     "PHONE_STYLES",
     "canonical_email",
     "canonical_phone",
     "email_variant",
+    "mobile_number",
     "phone_variant",
 ]
 
 EMAIL_STYLES = 5
 PHONE_STYLES = 5
+#: A synthetic mobile number is the country's example mobile number with its last digits
+#: replaced (``phonenumbers`` validates every such number for the synth's countries).
+MOBILE_FREE_DIGITS = 6
+
+
+@cache
+def _mobile_prefix(country: str) -> str:
+    example = phonenumbers.example_number_for_type(country, phonenumbers.PhoneNumberType.MOBILE)
+    if example is None:
+        raise ValueError(f"no example mobile number for {country!r}")
+    national = str(example.national_number)
+    return f"+{example.country_code}{national[:-MOBILE_FREE_DIGITS]}"
+
+
+def mobile_number(country: str, k: int) -> str:
+    """A valid E.164 mobile number of ``country`` (ISO alpha-2), distinct for each ``k`` in
+    ``0 .. 10**MOBILE_FREE_DIGITS - 1``."""
+    return f"{_mobile_prefix(country)}{k % 10**MOBILE_FREE_DIGITS:0{MOBILE_FREE_DIGITS}d}"
 
 
 def email_variant(local: str, domain: str, gmail: bool, style: int) -> str:

@@ -12,6 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from safeguard.refdata import uk
+from safeguard.synth.idents import MOBILE_FREE_DIGITS, mobile_number
 from safeguard.synth.world import (
     BORDER_DISTRICTS,
     COUNTRIES,
@@ -21,7 +22,11 @@ from safeguard.synth.world import (
     SURNAME_PARTS,
 )
 
-__all__ = ["Persons", "draw_persons"]
+__all__ = ["PERSON_PHONES", "Persons", "draw_persons"]
+
+#: Persons' non-UK numbers use this many values of the free digits; accounts' own numbers
+#: use the rest, so the two never collide.
+PERSON_PHONES = 10**MOBILE_FREE_DIGITS // 2
 
 ACCOUNT_COUNTS = np.array([1, 2, 3, 4])
 ACCOUNT_WEIGHTS = np.array([0.74, 0.16, 0.07, 0.03])
@@ -186,7 +191,6 @@ def _traits(rng: np.random.Generator, n: int) -> dict[str, NDArray[Any]]:
 
 def _phones(rng: np.random.Generator, country: Strings) -> Strings:
     n = len(country)
-    code = {c.iso: c.calling_code for c in COUNTRIES}
     unique = (np.arange(n, dtype=np.int64) * 7919 + int(rng.integers(0, 10**7))) % 10**8
     has = rng.random(n) < 0.75
     mobile = rng.random(n) < 0.85
@@ -194,8 +198,8 @@ def _phones(rng: np.random.Generator, country: Strings) -> Strings:
     area = rng.integers(0, len(UK_GEO_AREAS), n)
     out = np.full(n, "", dtype=object)
     for i in np.flatnonzero(has):
-        if country[i] != "GB":
-            out[i] = f"+{code[country[i]]}9{unique[i]:08d}"
+        if country[i] != "GB":  # the lower half of the free digits; accounts' own: upper
+            out[i] = mobile_number(country[i], int(unique[i]) % PERSON_PHONES)
         elif mobile[i]:
             out[i] = f"+44{UK_MOBILE_PREFIXES[prefix[i]]}{unique[i]:08d}"
         else:
