@@ -14,12 +14,21 @@ from pathlib import Path
 from safeguard import assess, attribute, ingest, match, package, resolve, track
 from safeguard.assess.enrichment import load_checks, load_register
 from safeguard.config import Settings
+from safeguard.errors import PipelineError
 from safeguard.hashsets.importer import import_hash_set
 from safeguard.progress import NULL_PROGRESS, Progress
 from safeguard.store.db import Store
 from safeguard.track import OperationSummary
 
-__all__ = ["HashSetInput", "PipelineInputs", "StepTiming", "run_pipeline", "synth_inputs"]
+__all__ = [
+    "STAGES",
+    "HashSetInput",
+    "PipelineInputs",
+    "StepTiming",
+    "rerun_stage",
+    "run_pipeline",
+    "synth_inputs",
+]
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,41 @@ def _settings_for(settings: Settings, inputs: PipelineInputs) -> Settings:
         geoip_city=inputs.geoip_city or settings.geoip_city,
         geoip_anonymous=inputs.geoip_anonymous or settings.geoip_anonymous,
     )
+
+
+def _attribute_all(store: Store, cfg: Settings, operation: str, progress: Progress) -> None:
+    attribute.run(store, cfg, operation, progress=progress)
+    attribute.attribute_subjects(store, cfg, operation, progress=progress)
+
+
+#: Stages that can be re-run alone on an operation already in the store, in pipeline order.
+STAGES: dict[str, Callable[[Store, Settings, str, Progress], object]] = {
+    "match": lambda st, cfg, op, pr: match.run(st, cfg, op, progress=pr),
+    "attribute": _attribute_all,
+    "resolve": lambda st, cfg, op, pr: resolve.run(st, cfg, op, progress=pr),
+    "assess": lambda st, cfg, op, pr: assess.run(st, cfg, op, progress=pr),
+    "package": lambda st, cfg, op, pr: package.run(st, cfg, op, progress=pr),
+    "track": lambda st, _cfg, op, _pr: track.run(st, op),
+}
+
+
+def rerun_stage(
+    store: Store,
+    settings: Settings,
+    stage: str,
+    operation: str,
+    *,
+    progress: Progress = NULL_PROGRESS,
+    downstream: bool = False,
+) -> list[str]:
+    """Re-run one stage (and, with ``downstream``, every later one); return what ran."""
+    names = list(STAGES)
+    if stage not in STAGES:
+        raise PipelineError(f"unknown stage {stage!r}; one of: {', '.join(names)}")
+    todo = names[names.index(stage) :] if downstream else [stage]
+    for name in todo:
+        STAGES[name](store, settings, operation, progress)
+    return todo
 
 
 def run_pipeline(

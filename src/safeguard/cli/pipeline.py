@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,13 @@ from safeguard.cli.common import (
     open_store,
     settings,
 )
-from safeguard.pipeline import HashSetInput, PipelineInputs, run_pipeline, synth_inputs
+from safeguard.pipeline import (
+    HashSetInput,
+    PipelineInputs,
+    rerun_stage,
+    run_pipeline,
+    synth_inputs,
+)
 from safeguard.store.models import Operation, StageRun
 from safeguard.track import OperationSummary
 
@@ -145,6 +152,28 @@ def runs_command(
     console.print(table)
 
 
+@handle_errors
+def rerun_command(
+    stage: str = typer.Argument(..., help="match, attribute, resolve, assess, package or track."),
+    operation: str = typer.Argument(..., help="Operation name."),
+    downstream: bool = typer.Option(False, help="Also re-run every later stage."),
+    geoip_city: Path | None = typer.Option(None, help="MaxMind City database for attribute."),
+    geoip_anonymous: Path | None = typer.Option(None, help="MaxMind Anonymous-IP database."),
+) -> None:
+    """Re-run one stage on an operation already in the store (e.g. assess after enrich)."""
+    cfg = settings()
+    cfg = dataclasses.replace(
+        cfg,
+        geoip_city=geoip_city or cfg.geoip_city,
+        geoip_anonymous=geoip_anonymous or cfg.geoip_anonymous,
+    )
+    store = open_store(cfg)
+    with RichProgress() as progress:
+        ran = rerun_stage(store, cfg, stage, operation, progress=progress, downstream=downstream)
+    console.print(f"re-ran: {', '.join(ran)}")
+
+
 def register(app: typer.Typer) -> None:
     app.command("run")(run_command)
+    app.command("rerun")(rerun_command)
     app.command("runs")(runs_command)
