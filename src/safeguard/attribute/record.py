@@ -12,7 +12,17 @@ from safeguard.attribute.confidence import Grounds, grade, grounds
 from safeguard.attribute.facts import Evidence
 from safeguard.refdata import uk
 
-__all__ = ["MAX_IP_ITEMS", "Attributed", "attribute_items", "evidence_from_json"]
+__all__ = [
+    "MAX_IP_ITEMS",
+    "RULE_SOURCE",
+    "Attributed",
+    "agreement",
+    "alternatives",
+    "attribute_items",
+    "evidence_from_json",
+    "region",
+    "rule_entry",
+]
 
 #: At most this many IP items (the heaviest) are kept in one evidence list.
 MAX_IP_ITEMS = 100
@@ -35,7 +45,7 @@ class Attributed:
     evidence: list[dict[str, Any]]
 
 
-def _agreement(item: Evidence, decision: Decision) -> tuple[str, str | None]:
+def agreement(item: Evidence, decision: Decision) -> tuple[str, str | None]:
     if decision.country is None:
         return "neutral", None
     if item.country != decision.country:
@@ -53,7 +63,7 @@ def _ts(value: datetime | None) -> str | None:
 
 
 def evidence_json(item: Evidence, decision: Decision, extra: Mapping[str, Any]) -> dict[str, Any]:
-    agreement, on = _agreement(item, decision)
+    verdict, on = agreement(item, decision)
     return {
         "source": item.source,
         "family": item.family,
@@ -66,7 +76,7 @@ def evidence_json(item: Evidence, decision: Decision, extra: Mapping[str, Any]) 
         "first": _ts(item.first),
         "last": _ts(item.last),
         "detail": dict(item.detail),
-        "agreement": agreement,
+        "agreement": verdict,
         "disagrees_on": on,
         **extra,
     }
@@ -92,7 +102,7 @@ def evidence_from_json(doc: Mapping[str, Any]) -> Evidence | None:
     )
 
 
-def _alternatives(decision: Decision) -> list[dict[str, Any]]:
+def alternatives(decision: Decision) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for key, scores in (("force_id", decision.force_scores), ("country", decision.country_scores)):
         total = sum(scores.values())
@@ -104,7 +114,7 @@ def _alternatives(decision: Decision) -> list[dict[str, Any]]:
     return out
 
 
-def _region(decision: Decision) -> str | None:
+def region(decision: Decision) -> str | None:
     if decision.force_id is not None:
         return uk.force(decision.force_id).country
     ips = decision.families.get("ip")
@@ -115,7 +125,7 @@ def _region(decision: Decision) -> str | None:
     return str(best.detail["region"]) if best is not None else None
 
 
-def _rule_entry(g: Grounds, omitted: int) -> dict[str, Any]:
+def rule_entry(g: Grounds, omitted: int) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "source": RULE_SOURCE,
         "level": g.level,
@@ -149,18 +159,18 @@ def attribute_items(
     decision = decide((item for item, _ in pairs), reference)
     g = grounds(decision)
     kept, omitted = _kept(pairs)
-    evidence = [_rule_entry(g, omitted)]
+    evidence = [rule_entry(g, omitted)]
     evidence += [evidence_json(item, decision, extra) for item, extra in kept]
     force = uk.force(decision.force_id) if decision.force_id else None
     uk_force = decision.country == UK and force is not None
     return Attributed(
         country=decision.country,
-        region=_region(decision),
+        region=region(decision),
         force_id=force.force_id if force else None,
         pfa_code=force.pfa_code if force else None,
         rocu=force.rocu if uk_force and force else None,
         confidence=grade(g).value,
         score=round(decision.force_share if force else decision.country_share, 4),
-        alternatives=_alternatives(decision),
+        alternatives=alternatives(decision),
         evidence=evidence,
     )

@@ -12,8 +12,9 @@ from sqlalchemy import Connection, delete, select
 from safeguard.attribute.combine import HALF_LIFE_DAYS
 from safeguard.attribute.facts import AccountFacts
 from safeguard.attribute.geolocators import GEOLOCATORS, Geolocator
-from safeguard.attribute.load import account_evidence, load_facts
-from safeguard.attribute.record import Attributed, attribute_items, evidence_from_json
+from safeguard.attribute.load import load_facts
+from safeguard.attribute.record import Attributed, attribute_items
+from safeguard.attribute.subjects import load_account_attributions, pool_accounts, single_account
 from safeguard.config import Settings
 from safeguard.errors import ConfigError, PipelineError
 from safeguard.progress import NULL_PROGRESS, Progress
@@ -180,12 +181,18 @@ def _members(conn: Connection, op_id: int) -> dict[int, list[int]]:
     return out
 
 
-def _subject_items(accounts: Sequence[int], evidence: dict[int, list[Any]]) -> Iterable[Any]:
-    for account_id in accounts:
-        for doc in evidence.get(account_id, ()):
-            item = evidence_from_json(doc)
-            if item is not None:
-                yield item, {"account_id": account_id}
+def _subject(accounts: Sequence[int], stored: dict[int, Attributed]) -> Attributed:
+    if len(accounts) == 1 and accounts[0] in stored:
+        return single_account(accounts[0], stored[accounts[0]])
+    entries = (
+        (account_id, doc) for account_id in accounts for doc in _evidence(stored, account_id)
+    )
+    return pool_accounts(entries)
+
+
+def _evidence(stored: dict[int, Attributed], account_id: int) -> list[Any]:
+    found = stored.get(account_id)
+    return found.evidence if found is not None else []
 
 
 def attribute_subjects(
@@ -196,17 +203,17 @@ def attribute_subjects(
     with record_run(store, op_id, Stage.ATTRIBUTE, _config(settings, "subjects")) as rec:
         with rec.timed("load"), store.transaction() as conn:
             members = _members(conn, op_id)
-            evidence = dict(account_evidence(conn, op_id))
-        if members and not evidence:
+            stored = load_account_attributions(conn, op_id)
+        if members and not stored:
             raise PipelineError(f"operation {operation!r}: run account attribution first")
         tally: dict[str, Counter[str]] = {"confidence": Counter(), "country": Counter()}
         rows = []
         with rec.timed("combine"), progress.task("Attributing subjects", len(members)) as task:
             for subject_id, accounts in members.items():
-                missing = [a for a in accounts if a not in evidence]
+                missing = [a for a in accounts if a not in stored]
                 if missing:
                     rec.warn("account-not-attributed", f"subject:{subject_id}: {missing}")
-                attributed = attribute_items(_subject_items(accounts, evidence))
+                attributed = _subject(accounts, stored)
                 _note(rec, f"subject:{subject_id}", attributed, tally)
                 rows.append(_row(op_id, None, subject_id, attributed))
                 task.advance()

@@ -120,6 +120,16 @@ def test_subject_combines_its_accounts(store: Store, geo_settings: Settings) -> 
     accounts_cited: set[Any] = {e.get("account_id") for e in rows[s1].evidence[1:]}
     assert accounts_cited == {ids["a1"], ids["a2"]}
     assert rows[s2].country == "US"
+    # A one-account subject is its account's attribution, each entry naming the account.
+    b1 = account_rows[ids["b1"]]
+    same = ("country", "force_id", "confidence", "score", "alternatives")
+    assert [getattr(rows[s2], k) for k in same] == [getattr(b1, k) for k in same]
+    assert rows[s2].evidence[0] == b1.evidence[0]
+    assert rows[s2].evidence[1:] == [{**e, "account_id": ids["b1"]} for e in b1.evidence[1:]]
+    # Pooled entries keep the accounts' (already decayed) weights and details.
+    a1_ip = next(e for e in account_rows[ids["a1"]].evidence if e.get("family") == "ip")
+    pooled_ip = next(e for e in rows[s1].evidence if e.get("family") == "ip")
+    assert pooled_ip["weight"] == a1_ip["weight"] and pooled_ip["detail"] == a1_ip["detail"]
     attribute_subjects(store, geo_settings, "op")
     assert len(_subject_rows(store)) == 2
     assert len(_rows(store)) == 3  # account rows untouched
