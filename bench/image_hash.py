@@ -1,0 +1,155 @@
+"""Benchmark: our PDQ path (guarded decode, JPEG draft fast path) against full decode.
+
+The corpus is made at bench time in a temporary directory from the photographs and
+textures bundled with scikit-image, each saved as JPEG at its own size and at phone size
+(12 MP), at qualities 90 and 70 (``--scale small``: quality 90 only). The anchor is the
+path python-threatexchange uses: Pillow full decode + ``pdqhash``
+(``threatexchange.signal_type.pdq.pdq_hasher.pdq_from_file``). Both run in this process on
+the same files; the distances between the two hashes of each image are reported.
+``--sweep`` also measures other draft sizes (how ``DRAFT_MIN_SIDE`` was chosen).
+
+    .venv/bin/python bench/image_hash.py --scale small
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from safeguard.hashing import pdq_of_image
+from safeguard.hashing.decode import DRAFT_MIN_SIDE
+
+PHOTOS = [
+    "astronaut",
+    "brick",
+    "camera",
+    "cell",
+    "chelsea",
+    "clock_motion",
+    "coffee",
+    "coins",
+    "grass",
+    "gravel",
+    "hubble_deep_field",
+    "ihc",
+    "moon",
+    "motorcycle_left",
+    "motorcycle_right",
+    "page",
+    "retina",
+    "rocket",
+    "text",
+]
+TEXTURES = {"brick", "grass", "gravel", "text", "page", "hubble_deep_field"}
+PHONE_PIXELS = 12_000_000
+
+
+def bundled_images() -> dict[str, Image.Image]:
+    import skimage
+
+    folder = Path(skimage.__file__).parent / "data"
+    out: dict[str, Image.Image] = {}
+    for name in PHOTOS:
+        path = next(iter(sorted(folder.glob(f"{name}.*"))), None)
+        if path is not None:
+            with Image.open(path) as im:
+                out[name] = im.convert("RGB") if im.mode not in ("L", "RGB") else im.copy()
+    return out
+
+
+def make_corpus(root: Path, qualities: tuple[int, ...]) -> list[tuple[str, Path]]:
+    corpus: list[tuple[str, Path]] = []
+    for name, im in bundled_images().items():
+        scale = (PHONE_PIXELS / (im.width * im.height)) ** 0.5
+        phone = im.resize(
+            (round(im.width * scale), round(im.height * scale)), Image.Resampling.BICUBIC
+        )
+        for size_label, pic in (("own", im), ("12MP", phone)):
+            for q in qualities:
+                path = root / f"{name}_{size_label}_q{q}.jpg"
+                pic.save(path, "JPEG", quality=q)
+                corpus.append((f"{name}/{size_label}/q{q}", path))
+    return corpus
+
+
+def hamming(a: str, b: str) -> int:
+    return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+def time_ours(corpus: list[tuple[str, Path]], draft: int | None) -> tuple[float, list[str]]:
+    t0 = time.perf_counter()
+    hashes = [pdq_of_image(path, draft_min_side=draft).hex for _, path in corpus]
+    return time.perf_counter() - t0, hashes
+
+
+def time_anchor(corpus: list[tuple[str, Path]]) -> tuple[float, list[str]]:
+    from threatexchange.signal_type.pdq.pdq_hasher import pdq_from_file
+
+    t0 = time.perf_counter()
+    hashes = [str(pdq_from_file(path)[0]) for _, path in corpus]
+    return time.perf_counter() - t0, hashes
+
+
+def report(label: str, corpus: list[tuple[str, Path]], dists: np.ndarray, speedup: float) -> None:
+    worst = int(np.argmax(dists))
+    print(
+        f"{label:>14}: speedup {speedup:5.1f}x  within 31: {np.mean(dists <= 31):6.1%}  "
+        f"within 10: {np.mean(dists <= 10):6.1%}  median {np.median(dists):.0f}  "
+        f"max {dists[worst]} ({corpus[worst][0]})"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", choices=["small", "full"], default="small")
+    parser.add_argument("--sweep", action="store_true", help="also try other draft sizes")
+    args = parser.parse_args()
+    qualities = (90,) if args.scale == "small" else (90, 70)
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = make_corpus(Path(tmp), qualities)
+        print(f"corpus: {len(corpus)} JPEGs from {len(corpus) // (2 * len(qualities))} images")
+        anchor_s, anchor = time_anchor(corpus)
+        ours_s, ours = time_ours(corpus, DRAFT_MIN_SIDE)
+        dists = np.array([hamming(a, b) for a, b in zip(ours, anchor, strict=True)])
+        print(f"anchor (full decode + pdqhash): {len(corpus) / anchor_s:.1f} images/s")
+        print(f"ours (draft min side {DRAFT_MIN_SIDE}): {len(corpus) / ours_s:.1f} images/s")
+        report(f"draft {DRAFT_MIN_SIDE}", corpus, dists, anchor_s / ours_s)
+        phone = np.array(["12MP" in label for label, _ in corpus])
+        tex = np.array([label.split("/")[0] in TEXTURES for label, _ in corpus])
+        for name, sel in (("12MP only", phone), ("own size", ~phone), ("textures", tex)):
+            print(f"  {name:>10}: max {dists[sel].max()}  median {np.median(dists[sel]):.0f}")
+        if args.sweep:
+            for draft in (256, 384, 512, 768, 1024, 1536, None):
+                secs, hashes = time_ours(corpus, draft)
+                d = np.array([hamming(a, b) for a, b in zip(hashes, anchor, strict=True)])
+                report(f"draft {draft}", corpus, d, anchor_s / secs)
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    print(
+        json.dumps(
+            {
+                "bench": "image_hash",
+                "scale": args.scale,
+                "speedup": round(anchor_s / ours_s, 2),
+                "within_31": float(np.mean(dists <= 31)),
+                "within_10": float(np.mean(dists <= 10)),
+                "max_distance": int(dists.max()),
+                "median_distance": float(np.median(dists)),
+                "ours_images_per_s": round(len(corpus) / ours_s, 2),
+                "anchor_images_per_s": round(len(corpus) / anchor_s, 2),
+                "images": len(corpus),
+                "draft_min_side": DRAFT_MIN_SIDE,
+                "rss_mb": round(rss_mb, 1),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
