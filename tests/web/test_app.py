@@ -6,6 +6,7 @@ import re
 
 from fastapi.testclient import TestClient
 
+from safeguard.refdata import uk
 from safeguard.web import create_app
 from tests.support.operation import SmallOperation
 
@@ -22,8 +23,9 @@ def test_overview_shows_the_operation_figures(small_operation: SmallOperation) -
     assert f'id="fig-accounts">{s.accounts:,}<' in html
     assert f'id="fig-subjects">{s.subjects:,}<' in html
     assert f'id="fig-packages">{sum(s.packages_by_force.values()):,}<' in html
+    forces = uk.forces()
     for force, n in s.packages_by_force.items():
-        assert f'<td>{force}</td><td class="num">{n}</td>' in html
+        assert f'<td title="{force}">{forces[force].name}</td><td class="num">{n:,}</td>' in html
 
 
 def test_single_operation_redirects_from_the_root(small_operation: SmallOperation) -> None:

@@ -17,6 +17,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from safeguard import __version__, track
 from safeguard.config import Settings
 from safeguard.errors import NotFoundError
+from safeguard.refdata import uk
 from safeguard.store.db import Store
 from safeguard.web.queries import operation_names, triage_queue
 
@@ -67,6 +68,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
             "s": summary,
             "queue": triage_queue(store, name),
             "chart": summary.to_json(),
+            "forces": uk.forces(),
         }
         return templates.TemplateResponse(request, "overview.html", context)
 
