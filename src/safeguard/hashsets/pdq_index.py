@@ -81,6 +81,8 @@ class PdqIndex:
         id_arr = np.ascontiguousarray(np.asarray(ids, dtype=np.int64))
         if id_arr.shape != (bank.shape[0],):
             raise HashSetError(f"ids must have shape ({bank.shape[0]},), got {id_arr.shape}")
+        if bank.shape[0] >= 1 << 32:
+            raise HashSetError("a PDQ index holds fewer than 2**32 hashes; split the bank")
         k = segments if segments is not None else mih.choose_segments(bank.shape[0])
         if not 8 <= k <= mih.HASH_BITS // 8:
             raise HashSetError(f"segments must be between 8 and 32, got {k}")

@@ -35,7 +35,6 @@ __all__ = [
 
 HASH_BYTES = 32
 HASH_BITS = 256
-_MAX_WIDTH = 30
 
 
 def choose_segments(n: int) -> int:
