@@ -115,21 +115,24 @@ class PdqIndex:
         radii = mih.segment_radii(len(self._tables), max_distance)
         if mih.probe_cost(len(self), self._layout, radii) * 4 >= len(self):
             return self._finish(*mih.brute_force(self._words, qwords, max_distance))
+        return self._finish(*self._probe_threaded(qwords, radii, max_distance, workers))
+
+    def _probe_threaded(
+        self, qwords: np.ndarray, radii: list[int], r: int, workers: int | None
+    ) -> tuple[np.ndarray, ...]:
         probes = max(
-            mih.flip_masks(w, max(r, 0)).shape[0]
-            for (_, w), r in zip(self._layout, radii, strict=True)
+            mih.flip_masks(w, max(rad, 0)).shape[0]
+            for (_, w), rad in zip(self._layout, radii, strict=True)
         )
         nthreads = max(1, min(workers or os.cpu_count() or 1, 4))
-        batch = max(1, min(_PROBES_PER_BATCH // probes, -(-qs.shape[0] // nthreads)))
-        starts = range(0, qs.shape[0], batch)
+        batch = max(1, min(_PROBES_PER_BATCH // probes, -(-qwords.shape[0] // nthreads)))
+
+        def run(lo: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            return self._probe_batch(qwords[lo : lo + batch], lo, radii, r)
+
         with ThreadPoolExecutor(nthreads) as pool:
-            parts = list(
-                pool.map(
-                    lambda lo: self._probe_batch(qwords[lo : lo + batch], lo, radii, max_distance),
-                    starts,
-                )
-            )
-        return self._finish(*(np.concatenate(p) for p in zip(*parts, strict=True)))
+            parts = list(pool.map(run, range(0, qwords.shape[0], batch)))
+        return tuple(np.concatenate(p) for p in zip(*parts, strict=True))
 
     def _probe_batch(
         self, qwords: np.ndarray, first: int, radii: list[int], r: int
