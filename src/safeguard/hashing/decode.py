@@ -61,6 +61,8 @@ def decode_image(
         raise
     except FileNotFoundError as exc:
         raise ImageDecodeError(str(path), "file not found") from exc
+    except (PermissionError, IsADirectoryError) as exc:
+        raise ImageDecodeError(str(path), f"cannot read file: {exc.strerror}") from exc
     except UnidentifiedImageError as exc:
         raise ImageDecodeError(str(path), "not a recognised image format") from exc
     except Image.DecompressionBombError as exc:
@@ -82,12 +84,12 @@ def _decode_open(
         )
     if width == 0 or height == 0:
         raise ImageDecodeError(name, "image has no pixels")
-    orientation = int(im.getexif().get(_ORIENTATION_TAG, 1) or 1)
+    orientation = im.getexif().get(_ORIENTATION_TAG, 1)
     if draft_min_side is not None and im.format == "JPEG" and im.mode in ("RGB", "L"):
         im.draft("L", (draft_min_side, draft_min_side))
     im.load()
     frame = _to_pdq_mode(im)
-    method = _TRANSPOSE.get(orientation)
+    method = _TRANSPOSE.get(orientation) if isinstance(orientation, int) else None
     if method is not None:
         frame = frame.transpose(method)
     return _as_rgb_array(frame)

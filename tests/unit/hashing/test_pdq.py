@@ -146,6 +146,8 @@ def test_truncated_jpeg_raises_not_crashes(tmp_path: Path) -> None:
         pdq_of_image(path)
     with pytest.raises(ImageDecodeError, match="file not found"):
         pdq_dihedral_of_image(tmp_path / "absent.jpg")
+    with pytest.raises(ImageDecodeError, match="cannot read file"):
+        pdq_of_image(tmp_path)
 
 
 def test_pdq_hash_is_a_value() -> None:
