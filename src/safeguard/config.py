@@ -27,6 +27,7 @@ SETTINGS_DOC: dict[str, str] = {
     "SAFEGUARD_PDQ_MIN_QUALITY": "PDQ hashes of lower quality are not matched",
     "SAFEGUARD_ARCHIVE_MAX_BYTES": "largest total uncompressed size accepted from an archive",
     "SAFEGUARD_ARCHIVE_MAX_RATIO": "largest compression ratio accepted from an archive member",
+    "SAFEGUARD_XML_MAX_BYTES": "largest XML report file accepted (CyberTipline reports)",
     "SAFEGUARD_USER": "name recorded as the person running CLI commands (default: login name)",
 }
 
@@ -57,6 +58,7 @@ class Settings:
     pdq_min_quality: int = 50
     archive_max_bytes: int = 20 * 1024**3
     archive_max_ratio: int = 200
+    xml_max_bytes: int = 64 * 1024**2
     user: str = field(default_factory=lambda: os.environ.get("USER", "unknown"))
 
     @property
@@ -87,5 +89,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         pdq_min_quality=_int(env, "SAFEGUARD_PDQ_MIN_QUALITY", 50),
         archive_max_bytes=_int(env, "SAFEGUARD_ARCHIVE_MAX_BYTES", 20 * 1024**3),
         archive_max_ratio=_int(env, "SAFEGUARD_ARCHIVE_MAX_RATIO", 200),
+        xml_max_bytes=_int(env, "SAFEGUARD_XML_MAX_BYTES", 64 * 1024**2),
         user=env.get("SAFEGUARD_USER") or env.get("USER") or "unknown",
     )

@@ -28,6 +28,7 @@ class Reason(StrEnum):
     NUL_BYTE = "nul_byte"
     BAD_ROW = "bad_row"
     BAD_ENCODING = "bad_encoding"
+    BAD_REPORT = "bad_report"
 
 
 #: What each reason means, as shown to users and in the docs.
@@ -52,6 +53,7 @@ REASON_TEXT: dict[Reason, str] = {
     Reason.NUL_BYTE: "a value containing a NUL character",
     Reason.BAD_ROW: "a record the table reader could not split into the header's columns",
     Reason.BAD_ENCODING: "a record that is not valid UTF-8",
+    Reason.BAD_REPORT: "a report file that is not well-formed XML or not a CyberTipline report",
 }
 
 assert set(REASON_TEXT) == set(Reason), "every reason needs a description"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -87,14 +89,36 @@ def _unpacked(path: Path, settings: Settings) -> Iterator[tuple[Path, DeliveryFi
         return
     if not path.exists():
         raise DeliveryRejected(f"{path}: no such file or directory")
+    if path.is_file() and path.suffix.lower() == ".xml":
+        with _single_file(path, settings) as root:
+            yield root, None
+        return
     if not is_archive(path):
         raise DeliveryRejected(
-            f"{path}: not a delivery directory or archive ({', '.join(ARCHIVE_SUFFIXES)})"
+            f"{path}: not a delivery directory, archive ({', '.join(ARCHIVE_SUFFIXES)})"
+            " or report (.xml)"
         )
     digest, size = sha256_file(path)
     limits = Limits(settings.archive_max_bytes, settings.archive_max_ratio)
     with unpacked(path, limits) as root:
         yield root, DeliveryFile(path.name, path, digest, size)
+
+
+@contextmanager
+def _single_file(path: Path, settings: Settings) -> Iterator[Path]:
+    """A private directory holding a copy of one delivered file (a single XML report)."""
+    if path.is_symlink():
+        raise DeliveryRejected(f"{path}: is a link; give the file itself")
+    if path.stat().st_size > settings.xml_max_bytes:
+        raise DeliveryRejected(
+            f"{path.name}: larger than {settings.xml_max_bytes} bytes (SAFEGUARD_XML_MAX_BYTES)"
+        )
+    tmp = Path(tempfile.mkdtemp(prefix="safeguard-file-"))
+    try:
+        shutil.copyfile(path, tmp / path.name)
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _existing(store: Store, operation_id: int, checksum: str) -> IngestResult | None:
@@ -217,7 +241,7 @@ def run(
     op_id = store.operation_id(operation, create=True, user=user)
     with _unpacked(Path(path), settings) as (root, archive):
         fmt = detect_format(root) if format == "auto" else get_format(format)
-        info = fmt.inspect(root, progress)
+        info = fmt.inspect(root, settings, progress)
         if archive is not None:
             info.files.insert(0, archive)
         done = _existing(store, op_id, info.checksum)

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["write_manifest", "write_platform_export", "write_table"]
+__all__ = ["cybertip_report_xml", "write_manifest", "write_platform_export", "write_table"]
 
 Row = Mapping[str, Any]
 
@@ -71,3 +71,80 @@ def write_platform_export(
         names.append(name)
     write_manifest(root, names, **manifest)
     return root
+
+
+def _xml_escape(value: Any) -> str:
+    from xml.sax.saxutils import escape
+
+    return escape(str(value))
+
+
+def _ip_events(events: Sequence[Row]) -> str:
+    out = []
+    for e in events:
+        parts = "".join(
+            f"<{k}>{_xml_escape(e[k])}</{k}>"
+            for k in ("ipAddress", "eventName", "dateTime", "possibleProxy")
+            if e.get(k) is not None
+        )
+        out.append(f"<ipCaptureEvent>{parts}</ipCaptureEvent>")
+    return "".join(out)
+
+
+def _file_details(files: Sequence[Row]) -> str:
+    out = []
+    for f in files:
+        hashes = "".join(
+            f'<originalFileHash hashType="{t}">{_xml_escape(v)}</originalFileHash>'
+            for t, v in f.get("hashes", {}).items()
+        )
+        out.append(
+            f"<fileDetails><fileId>{_xml_escape(f.get('file_id', ''))}</fileId>"
+            f"<fileName>{_xml_escape(f.get('file_name', ''))}</fileName>{hashes}"
+            f"{_ip_events(f.get('ip_events', []))}"
+            "<fileAnnotations><animeDrawingVirtualHentai>false</animeDrawingVirtualHentai>"
+            "</fileAnnotations>"
+            f"<industryClassification>{_xml_escape(f.get('classification', 'A1'))}"
+            "</industryClassification></fileDetails>"
+        )
+    return "".join(out)
+
+
+def cybertip_report_xml(
+    *,
+    esp: str | None = "ExampleShare",
+    esp_id: str | None = "u-1001",
+    screen_name: str = "example_user",
+    display_name: str = "Example User",
+    emails: Sequence[str] = ("example.user@example.com",),
+    phones: Sequence[str] = (),
+    country: str | None = "GB",
+    ip_events: Sequence[Row] = (),
+    files: Sequence[Row] = (),
+    incident: str = "2020-03-01T10:00:00Z",
+) -> str:
+    """A CyberTipline report document with synthetic values (test and demo data only)."""
+    contact = "".join(f"<email>{_xml_escape(e)}</email>" for e in emails)
+    contact += "".join(f"<phone>{_xml_escape(p)}</phone>" for p in phones)
+    esp_xml = "" if esp is None else f"<espName>{_xml_escape(esp)}</espName>"
+    id_xml = "" if esp_id is None else f"<espIdentifier>{_xml_escape(esp_id)}</espIdentifier>"
+    loc = (
+        ""
+        if country is None
+        else f"<estimatedLocation><countryCode>{country}</countryCode></estimatedLocation>"
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<report>\n'
+        f"<incidentSummary><incidentType>Child Pornography (possession, manufacture, and"
+        f" distribution)</incidentType><incidentDateTime>{incident}</incidentDateTime>"
+        "</incidentSummary>\n"
+        "<internetDetails><webPageIncident><url>https://share.example/item/1</url>"
+        "</webPageIncident></internetDetails>\n"
+        f"<reporter>{esp_xml}<reportingPerson><email>reports@example.com</email>"
+        "</reportingPerson></reporter>\n"
+        f"<personOrUserReported>\n{id_xml}<screenName>{_xml_escape(screen_name)}</screenName>"
+        f"<displayName>{_xml_escape(display_name)}</displayName>\n"
+        f"<personOrUserReportedPerson>{contact}</personOrUserReportedPerson>\n"
+        f"{_ip_events(ip_events)}\n{loc}\n</personOrUserReported>\n"
+        f"{_file_details(files)}\n</report>\n"
+    )

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from safeguard.errors import DeliveryRejected, FormatError, PluginError
 from safeguard.ingest.formats.base import DeliveryFile, DeliveryFormat, DeliveryInfo
+from safeguard.ingest.formats.cybertip import CyberTipline
 from safeguard.ingest.formats.platform_export import PlatformExport
 
 __all__ = [
@@ -18,7 +19,7 @@ __all__ = [
 ]
 
 #: Every built-in delivery format, in detection order.
-FORMATS: tuple[DeliveryFormat, ...] = (PlatformExport(),)
+FORMATS: tuple[DeliveryFormat, ...] = (PlatformExport(), CyberTipline())
 
 
 def _check(formats: tuple[DeliveryFormat, ...]) -> None:

@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from safeguard.config import Settings
 from safeguard.errors import DeliveryRejected
 from safeguard.ingest.context import IngestContext
 from safeguard.progress import NULL_PROGRESS, Progress
@@ -50,8 +51,11 @@ class DeliveryFormat(Protocol):
         """Whether the unpacked delivery at ``root`` is in this format (cheap, never raises)."""
         ...
 
-    def inspect(self, root: Path, progress: Progress = NULL_PROGRESS) -> DeliveryInfo:
-        """Read and verify the delivery; raise ``DeliveryRejected`` if it cannot be taken."""
+    def inspect(
+        self, root: Path, settings: Settings, progress: Progress = NULL_PROGRESS
+    ) -> DeliveryInfo:
+        """Read and verify the delivery (within ``settings``' limits); raise
+        ``DeliveryRejected`` if it cannot be taken. Nothing is written yet."""
         ...
 
     def load(self, ctx: IngestContext, root: Path, info: DeliveryInfo) -> None:

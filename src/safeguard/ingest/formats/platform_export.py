@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from safeguard.config import Settings
 from safeguard.errors import DeliveryRejected
 from safeguard.ingest.context import IngestContext
 from safeguard.ingest.formats.base import DeliveryFile, DeliveryInfo, safe_member, sha256_file
@@ -121,7 +122,9 @@ class PlatformExport:
             return False
         return doc.get("format") == self.name
 
-    def inspect(self, root: Path, progress: Progress = NULL_PROGRESS) -> DeliveryInfo:
+    def inspect(
+        self, root: Path, settings: Settings, progress: Progress = NULL_PROGRESS
+    ) -> DeliveryInfo:
         doc = _read_manifest(root)
         if doc.get("format") != self.name or doc.get("version") != 1:
             raise DeliveryRejected(
