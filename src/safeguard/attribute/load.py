@@ -10,10 +10,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, String, func, select, type_coerce
+from sqlalchemy import Connection, select
 
 from safeguard.attribute.facts import AccountFacts, IpUse
-from safeguard.store.models import Account, Attribution, Identifier, LoginEvent
+from safeguard.store.models import Account, Attribution, Identifier
 
 __all__ = ["account_evidence", "load_facts"]
 
@@ -58,23 +58,33 @@ def _when(value: Any) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+_LOGINS_SQL = """
+SELECT l.account_id, l.ip, COUNT(*), MIN(l.ts), MAX(l.ts)
+FROM login_event l JOIN account a ON a.id = l.account_id
+WHERE a.operation_id = {op}
+GROUP BY l.account_id, l.ip
+"""
+
+
+def _raw_rows(conn: Connection, sql: str, op_id: int) -> list[tuple[Any, ...]]:
+    """All rows of ``sql`` through the driver's own cursor (no per-row SQLAlchemy work)."""
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql.format(op=marker), (op_id,))
+        return [tuple(row) for row in cursor.fetchall()]
+    finally:
+        cursor.close()
+
+
 def _logins(conn: Connection, op_id: int) -> tuple[dict[int, list[IpUse]], datetime | None]:
-    raw = conn.dialect.name == "sqlite"
-    first = type_coerce(func.min(LoginEvent.ts), String) if raw else func.min(LoginEvent.ts)
-    last = type_coerce(func.max(LoginEvent.ts), String) if raw else func.max(LoginEvent.ts)
-    query = (
-        select(LoginEvent.account_id, LoginEvent.ip, func.count(), first, last)
-        .join(Account, Account.id == LoginEvent.account_id)
-        .where(Account.operation_id == op_id)
-        .group_by(LoginEvent.account_id, LoginEvent.ip)
-    )
     out: dict[int, list[IpUse]] = {}
-    latest: datetime | None = None
-    for account_id, ip, count, first_raw, last_raw in conn.execute(query):
-        use = IpUse(ip, int(count), _when(first_raw), _when(last_raw))
-        out.setdefault(account_id, []).append(use)
-        if latest is None or use.last > latest:
-            latest = use.last
+    parsed: dict[Any, datetime] = {}
+    for account_id, ip, count, first_raw, last_raw in _raw_rows(conn, _LOGINS_SQL, op_id):
+        first = parsed.get(first_raw) or parsed.setdefault(first_raw, _when(first_raw))
+        last = parsed.get(last_raw) or parsed.setdefault(last_raw, _when(last_raw))
+        out.setdefault(account_id, []).append(IpUse(ip, int(count), first, last))
+    latest = max(parsed.values(), default=None)
     return out, latest
 
 

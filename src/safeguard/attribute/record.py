@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from safeguard.attribute.combine import UK, Decision, decide
 from safeguard.attribute.confidence import Grounds, grade, grounds
 from safeguard.attribute.facts import Evidence
@@ -20,6 +22,7 @@ __all__ = [
     "alternatives",
     "attribute_items",
     "evidence_from_json",
+    "json_doc",
     "region",
     "rule_entry",
 ]
@@ -56,6 +59,12 @@ def agreement(item: Evidence, decision: Decision) -> tuple[str, str | None]:
     if share >= 0.5:
         return "agrees", None
     return ("partly-agrees", None) if share > 0 else ("disagrees", "force")
+
+
+def json_doc(value: Any) -> str:
+    """Compact JSON text with sorted keys, like ``store.bulk.json_text`` but several times
+    faster (attribution writes a long evidence list per account and subject)."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def _ts(value: datetime | None) -> str | None:

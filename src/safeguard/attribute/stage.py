@@ -11,15 +11,16 @@ from sqlalchemy import Connection, delete, select
 
 from safeguard.attribute.combine import HALF_LIFE_DAYS
 from safeguard.attribute.facts import AccountFacts
+from safeguard.attribute.gcpause import gc_paused
 from safeguard.attribute.geolocators import GEOLOCATORS, Geolocator
 from safeguard.attribute.load import load_facts
-from safeguard.attribute.record import Attributed, attribute_items
+from safeguard.attribute.record import Attributed, attribute_items, json_doc
 from safeguard.attribute.subjects import load_account_attributions, pool_accounts, single_account
 from safeguard.config import Settings
 from safeguard.errors import ConfigError, PipelineError
 from safeguard.progress import NULL_PROGRESS, Progress
 from safeguard.records import Confidence, Stage
-from safeguard.store.bulk import bulk_insert, json_text
+from safeguard.store.bulk import bulk_insert
 from safeguard.store.db import Store
 from safeguard.store.models import Attribution, Subject, SubjectAccount
 from safeguard.store.runs import RunRecorder, record_run
@@ -93,8 +94,8 @@ def _row(op_id: int, account: int | None, subject: int | None, a: Attributed) ->
         a.rocu,
         a.confidence,
         a.score,
-        json_text(a.alternatives),
-        json_text(a.evidence),
+        json_doc(a.alternatives),
+        json_doc(a.evidence),
     )
 
 
@@ -147,7 +148,8 @@ def run(
 ) -> AttributionResult:
     """Attribute every account of ``operation``, replacing its previous account attributions."""
     op_id = store.operation_id(operation)
-    with record_run(store, op_id, Stage.ATTRIBUTE, _config(settings, "accounts")) as rec:
+    config = _config(settings, "accounts")
+    with gc_paused(), record_run(store, op_id, Stage.ATTRIBUTE, config) as rec:
         locators, skipped = build_geolocators(settings, rec)
         with rec.timed("load"), store.transaction() as conn:
             facts, reference = load_facts(conn, op_id)
@@ -200,7 +202,8 @@ def attribute_subjects(
 ) -> AttributionResult:
     """Attribute every subject from its accounts' pooled evidence (run after resolve)."""
     op_id = store.operation_id(operation)
-    with record_run(store, op_id, Stage.ATTRIBUTE, _config(settings, "subjects")) as rec:
+    config = _config(settings, "subjects")
+    with gc_paused(), record_run(store, op_id, Stage.ATTRIBUTE, config) as rec:
         with rec.timed("load"), store.transaction() as conn:
             members = _members(conn, op_id)
             stored = load_account_attributions(conn, op_id)

@@ -11,6 +11,7 @@ from safeguard.config import Settings
 from safeguard.errors import PipelineError
 from safeguard.progress import NULL_PROGRESS, Progress
 from safeguard.resolve.facts import Link
+from safeguard.resolve.gcpause import gc_paused
 from safeguard.resolve.linkers import WEAK_THRESHOLD
 from safeguard.resolve.linking import candidate_pairs, partition, strong_links, weak_links
 from safeguard.resolve.load import (
@@ -144,7 +145,11 @@ def run(
     """
     cfg = config or ResolveConfig()
     op_id = resolve_operation_id(store, operation)
-    with record_run(store, op_id, "resolve", asdict(cfg)) as rec, store.transaction() as conn:
+    with (
+        gc_paused(),
+        record_run(store, op_id, "resolve", asdict(cfg)) as rec,
+        store.transaction() as conn,
+    ):
         if not conn.execute(
             text("SELECT 1 FROM account WHERE operation_id = :op LIMIT 1"), {"op": op_id}
         ).first():
