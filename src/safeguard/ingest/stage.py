@@ -25,6 +25,7 @@ from safeguard.ingest.formats import (
     get_format,
 )
 from safeguard.ingest.formats.base import sha256_file
+from safeguard.ingest.indexes import deferred_indexes
 from safeguard.ingest.quarantine import Quarantine
 from safeguard.ingest.unpack import ARCHIVE_SUFFIXES, Limits, is_archive, unpacked
 from safeguard.progress import NULL_PROGRESS, Progress
@@ -196,8 +197,10 @@ def _load(
             quarantine=Quarantine(conn, delivery_id),
             progress=kw["progress"],
         )
-        fmt.load(ctx, root, info)
-        ctx.quarantine.flush()
+        delivered = sum(f.size for f in info.files)
+        with deferred_indexes(conn, delivered):
+            fmt.load(ctx, root, info)
+            ctx.quarantine.flush()
         result = _result(ctx, fmt)
         conn.execute(
             update(Delivery).where(Delivery.id == delivery_id).values(report=result.report())
