@@ -61,6 +61,17 @@ def record_run(
     """Record a stage run around the block; a failure is recorded with its error, then raised."""
     cfg = {k: v for k, v in config.items()}
     with store.transaction() as conn:
+        # A run still "running" when the next one of its stage starts was killed (kill -9,
+        # power loss): say so, so `safeguard runs` is honest.
+        conn.execute(
+            update(StageRun)
+            .where(
+                StageRun.operation_id == operation_id,
+                StageRun.stage == stage,
+                StageRun.status == "running",
+            )
+            .values(status="interrupted", error="the process ended before the run finished")
+        )
         run_id = conn.execute(
             insert(StageRun).values(
                 operation_id=operation_id,

@@ -64,3 +64,6 @@ def test_kill_9_mid_ingest_leaves_nothing_and_rerun_completes(tmp_path: Path) ->
     result = run(store, Settings(data_dir=tmp_path / "data"), delivery, "op")
     assert result.created and result.tables["logins.csv"]["accepted"] == 250_000
     assert _count(store, LoginEvent) == 250_000
+    with store.session() as s:
+        statuses = [r.status for r in s.scalars(select(StageRun).order_by(StageRun.id))]
+    assert statuses == ["interrupted", "ok"]
