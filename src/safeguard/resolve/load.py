@@ -25,6 +25,7 @@ __all__ = [
     "load_account_ids",
     "load_identifier_groups",
     "load_ip_windows",
+    "raw_rows",
 ]
 
 STRONG_KINDS = ("email", "phone", "device_id", "payment_ref")
@@ -58,6 +59,18 @@ FROM per JOIN fan ON fan.ip = per.ip
 """
 
 
+def raw_rows(conn: Connection, sql: str, op_id: int) -> list[tuple[Any, ...]]:
+    """Every row of ``sql`` (``:op`` bound to ``op_id``) through the driver's own cursor,
+    without SQLAlchemy's per-row work (these queries return hundreds of thousands of rows)."""
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql.replace(":op", marker), (op_id,))
+        return [tuple(row) for row in cursor.fetchall()]
+    finally:
+        cursor.close()
+
+
 def load_account_ids(conn: Connection, op_id: int) -> list[int]:
     rows = conn.execute(
         text("SELECT id FROM account WHERE operation_id = :op ORDER BY id"), {"op": op_id}
@@ -72,7 +85,7 @@ def load_identifier_groups(conn: Connection, op_id: int) -> list[IdentifierGroup
     key: tuple[str, str] | None = None
     members: list[int] = []
     norms: set[str] = set()
-    for kind, k, norm, account_id in conn.execute(text(_GROUPS_SQL), {"op": op_id}):
+    for kind, k, norm, account_id in raw_rows(conn, _GROUPS_SQL, op_id):
         if (kind, k) != key:
             if key is not None:
                 groups.append(_group(key, members, norms))
@@ -150,7 +163,7 @@ def load_ip_windows(
     """Windows of IPs shared by 2..``max_accounts`` accounts, global and not anonymous."""
     census = IpCensus()
     verdict: dict[str, bool] = {}
-    for account_id, ip, first, last, n in conn.execute(text(_IPS_SQL), {"op": op_id}):
+    for account_id, ip, first, last, n in raw_rows(conn, _IPS_SQL, op_id):
         ok = verdict.get(ip)
         if ok is None:
             ok = verdict[ip] = _usable(ip, int(n), max_accounts, is_anonymous, census)

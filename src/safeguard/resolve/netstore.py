@@ -7,13 +7,15 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy import Connection, text
 
+from safeguard.resolve.load import raw_rows
 from safeguard.resolve.network import NetworkMetrics, Transfers, network_metrics
 from safeguard.store.bulk import bulk_insert, json_text
 
 __all__ = ["NetworkSummary", "rebuild_network"]
 
 _TRANSFERS_SQL = """
-SELECT f.account_id, f.counterpart_account_id, f.direction, COUNT(*)
+SELECT f.account_id, f.counterpart_account_id,
+       CASE WHEN f.direction = 'download' THEN 1 ELSE 0 END, COUNT(*)
 FROM file_event f JOIN account a ON a.id = f.account_id
 WHERE a.operation_id = :op AND f.counterpart_account_id IS NOT NULL
 GROUP BY f.account_id, f.counterpart_account_id, f.direction
@@ -70,26 +72,22 @@ def _subject_index(conn: Connection, op_id: int) -> tuple[list[int], dict[int, i
 
 
 def _transfers(conn: Connection, op_id: int, index: dict[int, int]) -> Transfers:
-    snd: list[int] = []
-    rcv: list[int] = []
-    own: list[int] = []
-    other: list[int] = []
-    cnt: list[int] = []
-    for account_id, counterpart, direction, n in conn.execute(text(_TRANSFERS_SQL), {"op": op_id}):
-        mine, theirs = index.get(int(account_id)), index.get(int(counterpart))
-        if mine is None or theirs is None:
-            continue
-        sender, receiver = (theirs, mine) if direction == "download" else (mine, theirs)
-        snd.append(sender)
-        rcv.append(receiver)
-        own.append(mine)
-        other.append(int(counterpart))
-        cnt.append(int(n))
-
-    def arr(values: list[int]) -> np.ndarray[tuple[int], np.dtype[np.int64]]:
-        return np.asarray(values, dtype=np.int64)
-
-    return Transfers(arr(snd), arr(rcv), arr(own), arr(other), arr(cnt))
+    rows = raw_rows(conn, _TRANSFERS_SQL, op_id)
+    empty = np.zeros(0, dtype=np.int64)
+    if not rows or not index:
+        return Transfers(empty, empty, empty, empty, empty)
+    account, counterpart, download, count = (
+        np.asarray(col, dtype=np.int64) for col in zip(*rows, strict=True)
+    )
+    ids = np.fromiter(index.keys(), dtype=np.int64, count=len(index))
+    where = np.full(int(max(ids.max(), account.max(), counterpart.max())) + 1, -1, np.int64)
+    where[ids] = np.fromiter(index.values(), dtype=np.int64, count=len(index))
+    mine, theirs = where[account], where[counterpart]
+    known = (mine >= 0) & (theirs >= 0)
+    mine, theirs, down = mine[known], theirs[known], download[known].astype(bool)
+    sender = np.where(down, theirs, mine)
+    receiver = np.where(down, mine, theirs)
+    return Transfers(sender, receiver, mine, counterpart[known], count[known])
 
 
 def _first_uploads(conn: Connection, op_id: int) -> tuple[dict[int, int], str]:
