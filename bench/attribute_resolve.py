@@ -69,7 +69,8 @@ def main() -> None:
     print(f"{n:,} accounts, {events:,} events; {result.subjects:,} subjects")
     print(
         f"attribution {(t1 - t0) + (t3 - t2):.1f}s + resolution {resolve_s:.1f}s "
-        f"= {total:.1f}s (target < 60 s; {cpu:.1f} s of CPU); peak RSS {rss_mb:,.0f} MB (target <= 3072 MB)"
+        f"= {total:.1f}s (target < 60 s; {cpu:.1f} s of CPU); "
+        f"peak RSS {rss_mb:,.0f} MB (target <= 3072 MB)"
     )
     print(f"anchor networkx components: {anchor_s:.1f}s, {len(comps):,} clusters")
     print(
