@@ -89,6 +89,21 @@ class Matches:
         first[1:] = (q[1:] != q[:-1]) | (e[1:] != e[:-1])
         return cls(q[first], e[first], m[first], d[first])
 
+    def broadcast(self, group: np.ndarray) -> Matches:
+        """Matches of rows that share a query: row ``i`` gets the matches of query
+        ``group[i]``. ``self`` must be sorted by query row (as :meth:`concat` leaves it);
+        the result is sorted by row, then as ``self`` within a row."""
+        n_groups = int(group.max()) + 1 if group.size else 0
+        per_query = np.bincount(self.query_row, minlength=n_groups)
+        starts = np.zeros(n_groups + 1, dtype=np.int64)
+        np.cumsum(per_query, out=starts[1:])
+        counts = per_query[group] if group.size else np.empty(0, np.int64)
+        rows = np.repeat(np.arange(len(group), dtype=np.int64), counts)
+        offsets = np.cumsum(counts) - counts  # first result position of each row
+        pos = np.arange(len(rows), dtype=np.int64) - np.repeat(offsets, counts)
+        pos += np.repeat(starts[:-1][group] if group.size else starts[:0], counts)
+        return Matches(rows, self.entry_row[pos], self.method[pos], self.distance[pos])
+
 
 _FIELDS = ("query_row", "entry_row", "method", "distance")
 

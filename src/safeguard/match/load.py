@@ -1,27 +1,19 @@
-"""Feeding the engine from the store: active hash-set entries, an operation's file events."""
+"""Feeding the engine from the store: the active entries of the chosen hash sets."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, func, select
 
 from safeguard.errors import NotFoundError
 from safeguard.match.engine import MatchEngine, SetRef, category_code
-from safeguard.progress import Progress
-from safeguard.records import Direction
 from safeguard.store.db import Store
 from safeguard.store.models import HashEntry, HashSet, HashSetVersion
 
-__all__ = ["DIRECTIONS", "EventTable", "load_engine", "read_file_events"]
+__all__ = ["load_engine"]
 
-#: Direction codes used in :class:`EventTable`.
-DIRECTIONS: tuple[Direction, ...] = (Direction.UPLOAD, Direction.DOWNLOAD, Direction.SHARE)
 _CHUNK = 100_000
 
 
@@ -74,67 +66,4 @@ def load_engine(store: Store, names: Sequence[str] | None = None) -> MatchEngine
         categories=[codes[c] for c in columns[2]],
         sets=sets,
         hashes=dict(zip(("md5", "sha1", "sha256", "pdq"), columns[3:], strict=True)),
-    )
-
-
-@dataclass(frozen=True)
-class EventTable:
-    """An operation's file events as columns (row order = file_event id order)."""
-
-    event_id: np.ndarray
-    account_id: np.ndarray
-    ts: np.ndarray  # int64 microseconds since the epoch, UTC
-    direction: np.ndarray  # int8 code into DIRECTIONS, -1 if unrecognised
-    hashes: dict[str, pa.Array]
-    pdq_quality: pa.Array
-
-    def __len__(self) -> int:
-        return int(self.event_id.shape[0])
-
-    def file_key(self) -> pa.Array:
-        """The best available key of each event's file: sha256, else sha1, md5, pdq."""
-        return pc.coalesce(*(self.hashes[k] for k in ("sha256", "sha1", "md5", "pdq")))
-
-
-_EVENTS_SQL = text(
-    "SELECT fe.id, fe.account_id, fe.ts, fe.direction, fe.md5, fe.sha1, fe.sha256, fe.pdq, "
-    "fe.pdq_quality FROM file_event fe JOIN account a ON a.id = fe.account_id "
-    "WHERE a.operation_id = :op ORDER BY fe.id"
-)
-
-
-def _ts_micros(values: list[Any]) -> np.ndarray:
-    if values and isinstance(values[0], str):
-        arr = np.array(values, dtype="datetime64[us]")
-    else:
-        arr = pa.array(values, pa.timestamp("us", tz="UTC")).to_numpy(zero_copy_only=False)
-    return arr.astype("datetime64[us]").astype(np.int64)
-
-
-def _hex_column(values: list[Any]) -> pa.Array:
-    arr = pa.array(values, pa.string())
-    arr = pc.utf8_lower(pc.utf8_trim_whitespace(arr))
-    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
-
-
-def read_file_events(store: Store, operation_id: int, progress: Progress) -> EventTable:
-    chunks: list[list[tuple[Any, ...]]] = []
-    with store.engine.connect() as conn, progress.task("reading file events") as task:
-        result = conn.execution_options(stream_results=True).execute(
-            _EVENTS_SQL, {"op": operation_id}
-        )
-        while rows := result.fetchmany(_CHUNK):
-            chunks.append([tuple(r) for r in rows])
-            task.advance(len(rows))
-    cols = list(zip(*(row for chunk in chunks for row in chunk), strict=True)) or [()] * 9
-    codes = {d.value: i for i, d in enumerate(DIRECTIONS)}
-    return EventTable(
-        event_id=np.array(cols[0], dtype=np.int64),
-        account_id=np.array(cols[1], dtype=np.int64),
-        ts=_ts_micros(list(cols[2])),
-        direction=np.array([codes.get(d, -1) for d in cols[3]], dtype=np.int8),
-        hashes={
-            k: _hex_column(list(cols[i])) for i, k in enumerate(("md5", "sha1", "sha256", "pdq"), 4)
-        },
-        pdq_quality=pa.array(cols[8], pa.int64()),
     )

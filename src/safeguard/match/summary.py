@@ -11,11 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from safeguard.match.engine import SEVERITY, Matches
-from safeguard.match.load import DIRECTIONS, EventTable
+from safeguard.match.events import DIRECTIONS, EventTable
 from safeguard.records import Category, Direction
 
 __all__ = ["MAX_LISTED_FILES", "UNKNOWN", "AccountSummary", "known_columns", "summarise"]
@@ -53,16 +51,35 @@ def _per_account(acc: np.ndarray, codes: np.ndarray, n_acc: int, width: int) -> 
     return np.bincount(flat, minlength=n_acc * width).reshape(n_acc, width)
 
 
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (sort-based: numpy's hash-based ``unique`` is ~15x slower on
+    a million int64 keys)."""
+    out = np.sort(values)
+    keep = np.ones(len(out), dtype=np.bool_)
+    keep[1:] = out[1:] != out[:-1]
+    return out[keep]
+
+
 def _file_index(events: EventTable) -> tuple[np.ndarray, list[str]]:
-    key = events.file_key()
-    if key.null_count:  # an event without any hash is a file of its own
-        own = pa.array([f"event:{i}" for i in events.event_id.tolist()], pa.string())
-        key = pc.coalesce(key, own)
-    encoded = key.dictionary_encode()
-    assert isinstance(encoded, pa.DictionaryArray)
-    return encoded.indices.to_numpy(zero_copy_only=False).astype(
-        np.int64
-    ), encoded.dictionary.to_pylist()
+    """Each event's file (a row of the returned keys), from its variant's best key."""
+    index: dict[str, int] = {}
+    var_keys = events.variants.file_key()
+    var_file = np.array(
+        [-1 if k is None else index.setdefault(k, len(index)) for k in var_keys], dtype=np.int64
+    )
+    keys = list(index)  # first-seen order of the events, like the variants
+    file_idx = var_file[events.variant]
+    own = np.flatnonzero(file_idx < 0)
+    if own.size == 0:
+        return file_idx, keys
+    # an event without any hash is a file of its own; keep files in first-seen order
+    file_idx[own] = len(keys) + np.arange(own.size)
+    keys += [f"event:{i}" for i in events.event_id[own].tolist()]
+    files, first = np.unique(file_idx, return_index=True)
+    order = files[np.argsort(first)]
+    renumber = np.empty(len(keys), dtype=np.int64)
+    renumber[order] = np.arange(len(order))
+    return renumber[file_idx], [keys[i] for i in order.tolist()]
 
 
 def _first_uploads(
@@ -90,15 +107,17 @@ def _seen(acc: np.ndarray, ts: np.ndarray, n_acc: int) -> tuple[np.ndarray, np.n
 def summarise(
     events: EventTable, matches: Matches, entry_category: np.ndarray, account_ids: np.ndarray
 ) -> AccountSummary:
-    """Aggregate ``events`` and their ``matches`` per account of ``account_ids`` (sorted)."""
+    """Aggregate ``events`` per account of ``account_ids`` (sorted); ``matches`` are of
+    the events' variants (query rows are variant rows)."""
     n_acc = len(account_ids)
     acc = np.searchsorted(account_ids, events.account_id)
-    event_cat = np.full(len(events), UNKNOWN, dtype=np.int8)
-    np.minimum.at(event_cat, matches.query_row, entry_category[matches.entry_row])
+    variant_cat = np.full(len(events.variants), UNKNOWN, dtype=np.int8)
+    np.minimum.at(variant_cat, matches.query_row, entry_category[matches.entry_row])
+    event_cat = variant_cat[events.variant]
     file_idx, keys = _file_index(events)
     file_cat = np.full(len(keys), UNKNOWN, dtype=np.int8)
     np.minimum.at(file_cat, file_idx, event_cat)
-    pairs = np.unique(acc * max(len(keys), 1) + file_idx)
+    pairs = _distinct(acc * max(len(keys), 1) + file_idx)
     pair_acc, pair_file = pairs // max(len(keys), 1), pairs % max(len(keys), 1)
     firsts = _first_uploads(events, acc, file_idx, file_cat)
     listed: dict[int, list[str]] = {}

@@ -124,3 +124,19 @@ def test_empty_bank_matches_nothing(kind: str) -> None:
         == 0
     )
     assert len(engine.match_pdq(["a" * 64], max_distance=31)) == 0
+
+
+def test_broadcast_gives_each_row_its_groups_matches_in_order() -> None:
+    engine, hashes = _engine(random.Random(17))
+    distinct: dict[str, list[str | None]] = {
+        "md5": [hashes["md5"][1], "0" * 32, hashes["md5"][2]],
+        "sha1": [None, None, hashes["sha1"][1]],
+    }
+    per_group = engine.match_hashes(distinct, max_distance=31)
+    group = np.array([2, 0, 1, 2, 2, 0])
+    got = per_group.broadcast(group)
+    rows = {k: [v[g] for g in group.tolist()] for k, v in distinct.items()}
+    direct = engine.match_hashes(rows, max_distance=31)
+    for field in ("query_row", "entry_row", "method", "distance"):
+        assert getattr(got, field).tolist() == getattr(direct, field).tolist()
+    assert len(per_group.broadcast(np.empty(0, np.int64))) == 0

@@ -1,0 +1,167 @@
+"""An operation's file events as columns, read straight from the DBAPI cursor.
+
+The same file appears in many events, so each event is reduced to a *variant*: its distinct
+combination of md5, sha1, sha256 and PDQ hash (the PDQ hash only when its quality is good
+enough to match). The database concatenates the four hashes into one text value per event,
+so reading costs one string per event, and the engine matches each variant once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from operator import itemgetter
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from safeguard.errors import StoreError
+from safeguard.progress import Progress
+from safeguard.records import Direction
+from safeguard.store.db import Store
+
+__all__ = ["DIRECTIONS", "HASH_KINDS", "EventTable", "Variants", "read_file_events"]
+
+#: Direction codes used in :class:`EventTable`.
+DIRECTIONS: tuple[Direction, ...] = (Direction.UPLOAD, Direction.DOWNLOAD, Direction.SHARE)
+#: The hash columns of a variant, in the order the database concatenates them.
+HASH_KINDS: tuple[str, ...] = ("md5", "sha1", "sha256", "pdq")
+_CHUNK = 100_000
+_SEP = "|"
+
+
+@dataclass(frozen=True)
+class Variants:
+    """Distinct hash combinations of events: ``hashes[kind][v]`` is variant ``v``'s hash.
+
+    Hashes are lower-case and trimmed, ``None`` when absent. ``pdq_ok[v]`` says whether
+    the PDQ hash may be matched (its quality reaches the minimum).
+    """
+
+    hashes: dict[str, list[str | None]]
+    pdq_ok: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.pdq_ok.shape[0])
+
+    def matchable(self) -> dict[str, list[str | None]]:
+        """The hashes to match: PDQ hashes of too low a quality left out."""
+        pdq = [h if ok else None for h, ok in zip(self.hashes["pdq"], self.pdq_ok, strict=True)]
+        return {**self.hashes, "pdq": pdq}
+
+    def file_key(self) -> list[str | None]:
+        """The best available key of each variant's file: sha256, else sha1, md5, pdq."""
+        cols = [self.hashes[k] for k in ("sha256", "sha1", "md5", "pdq")]
+        return [next((h for h in hs if h is not None), None) for hs in zip(*cols, strict=True)]
+
+
+@dataclass(frozen=True)
+class EventTable:
+    """An operation's file events as columns (row order = file_event id order)."""
+
+    event_id: np.ndarray
+    account_id: np.ndarray
+    ts: np.ndarray  # int64 microseconds since the epoch, UTC
+    direction: np.ndarray  # int8 code into DIRECTIONS, -1 if unrecognised
+    variant: np.ndarray  # int64 row of each event's variant in ``variants``
+    variants: Variants
+
+    def __len__(self) -> int:
+        return int(self.event_id.shape[0])
+
+    def low_quality_pdq(self) -> int:
+        """Events with a PDQ hash that is not matched for its quality."""
+        has = np.array([h is not None for h in self.variants.hashes["pdq"]], dtype=np.bool_)
+        bad = has & ~self.variants.pdq_ok
+        return int(bad[self.variant].sum()) if len(self) else 0
+
+
+def _sql(dialect: str) -> str:
+    key = f" || '{_SEP}' || ".join(f"coalesce(fe.{k}, '')" for k in HASH_KINDS)
+    direction = " ".join(f"WHEN '{d.value}' THEN {i}" for i, d in enumerate(DIRECTIONS))
+    if dialect == "postgresql":
+        ts, mark = "CAST(EXTRACT(EPOCH FROM fe.ts) * 1000000 AS BIGINT)", "%(op)s"
+        quality = "%(q)s"
+    else:
+        ts, mark, quality = "fe.ts", ":op", ":q"
+    ok = f"CASE WHEN {quality} <= 0 OR fe.pdq_quality >= {quality} THEN '1' ELSE '0' END"
+    return (
+        f"SELECT fe.id, fe.account_id, {ts}, CASE fe.direction {direction} ELSE -1 END, "
+        f"{key} || '{_SEP}' || {ok} FROM file_event fe "
+        f"WHERE fe.account_id IN (SELECT id FROM account WHERE operation_id = {mark})"
+    )
+
+
+def _fetch(
+    store: Store, operation_id: int, min_quality: int, progress: Progress
+) -> list[list[Any]]:
+    cols: list[list[Any]] = [[] for _ in range(5)]
+    getters: list[Callable[[Any], Any]] = [itemgetter(i) for i in range(5)]
+    with store.engine.connect() as conn, progress.task("reading file events") as task:
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        cur = raw.cursor()
+        try:
+            cur.execute(_sql(conn.dialect.name), {"op": operation_id, "q": min_quality})
+            while rows := cur.fetchmany(_CHUNK):
+                for col, get in zip(cols, getters, strict=True):
+                    col.extend(map(get, rows))
+                task.advance(len(rows))
+        finally:
+            cur.close()
+    return cols
+
+
+def _ts_micros(values: list[Any]) -> np.ndarray:
+    if values and isinstance(values[0], str):
+        try:
+            arr = pa.array(values, pa.string()).cast(pa.timestamp("us"))
+            return np.asarray(arr.cast(pa.int64()).to_numpy(zero_copy_only=False), np.int64)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return np.array(values, dtype="datetime64[us]").astype(np.int64)
+    return np.array(values, dtype=np.int64)
+
+
+def _variants(keys: list[str]) -> tuple[np.ndarray, Variants]:
+    """Each event's variant row, and the variants (first-seen order)."""
+    first: dict[str, int] = {}
+    seen = np.fromiter(map(first.setdefault, keys, range(len(keys))), np.int64, len(keys))
+    firsts, variant = np.unique(seen, return_inverse=True)
+    hashes: dict[str, list[str | None]] = {k: [] for k in HASH_KINDS}
+    ok = np.zeros(len(firsts), dtype=np.bool_)
+    for v, row in enumerate(firsts.tolist()):
+        parts = keys[row].split(_SEP)
+        if len(parts) != len(HASH_KINDS) + 1:
+            raise StoreError(f"a file event hash contains {_SEP!r}: {keys[row]!r}")
+        for kind, text in zip(HASH_KINDS, parts, strict=False):
+            hashes[kind].append(text.strip().lower() or None)
+        ok[v] = parts[-1] == "1"
+    return variant.astype(np.int64).reshape(-1), Variants(hashes, ok)
+
+
+def _id_order(ids: np.ndarray) -> np.ndarray | None:
+    """The permutation that sorts ``ids``, or ``None`` when they are sorted already."""
+    if len(ids) < 2 or bool(np.all(ids[1:] > ids[:-1])):
+        return None
+    return np.argsort(ids, kind="stable")
+
+
+def read_file_events(
+    store: Store, operation_id: int, min_quality: int, progress: Progress
+) -> EventTable:
+    """Every file event of the operation, in id order; PDQ hashes of quality below
+    ``min_quality`` (or of unknown quality when it is above 0) are marked not matchable."""
+    ids, accounts, ts, directions, keys = _fetch(store, operation_id, min_quality, progress)
+    event_id = np.array(ids, dtype=np.int64)
+    cols = [
+        np.array(accounts, dtype=np.int64),
+        _ts_micros(ts),
+        np.array(directions, dtype=np.int8),
+    ]
+    order = _id_order(event_id)
+    if order is not None:  # variants are numbered in first-seen order of the ids
+        event_id, cols = event_id[order], [c[order] for c in cols]
+        keys = list(map(keys.__getitem__, order.tolist()))
+    variant, variants = _variants(keys)
+    return EventTable(event_id, cols[0], cols[1], cols[2], variant, variants)
