@@ -2,9 +2,10 @@
 
 small: 5M entries (each with an md5 and a sha1); full: 50M. Batches of 1M hex queries, half
 of them present. Our time includes parsing the hex; the anchor (a Python ``set`` of the
-bank's hex strings, the obvious in-process structure) needs no parsing. At full scale the
-anchor holds only the md5s (a 100M-string set would not fit beside everything else); the
-speedup is always measured on md5 batches.
+bank's hex strings, the obvious in-process structure) needs no parsing. The anchor holds
+only md5s, and at full scale only a 10M sample of them (a 50M-string set needs ~6 GB): a
+smaller set is if anything faster, so the speedup is conservative. The speedup is always
+measured on md5 batches.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 from safeguard.match.exact import ExactIndex, hex_to_digests
 
 SIZES = {"small": 5_000_000, "full": 50_000_000}
+ANCHOR_MAX = 10_000_000
 BATCH = 1_000_000
 BATCHES = 3
 
@@ -83,10 +85,11 @@ def main() -> None:
     figures["lookups_per_s"] = round(ours_rate)
     figures["peak_rss_mb_ours"] = round(_rss_mb())
     t = time.perf_counter()
-    anchor_set = set(_hex_rows(md5_bank))
+    anchor_set = set(_hex_rows(md5_bank[:ANCHOR_MAX]))
+    figures["anchor_entries"] = len(anchor_set)
     figures["anchor_build_s"] = round(time.perf_counter() - t, 2)
     anchor_time, anchor_hits = _anchor(anchor_set, md5_batches)
-    assert anchor_hits == BATCHES * (BATCH // 2)
+    assert anchor_hits == BATCHES * (BATCH // 2) or len(anchor_set) < n
     figures["anchor_lookups_per_s"] = round(BATCHES * BATCH / anchor_time)
     figures["peak_rss_mb"] = round(_rss_mb())
     print(

@@ -23,7 +23,7 @@ def hex_to_digests(hexes: Sequence[str | None], nbytes: int) -> tuple[np.ndarray
     """
     n, width = len(hexes), 2 * nbytes
     try:  # fast path: every value present and of the right length
-        if n and all(np.fromiter(map(len, hexes), np.int64, count=n) == width):  # type: ignore[arg-type]
+        if n and (np.fromiter(map(len, hexes), np.int64, count=n) == width).all():  # type: ignore[arg-type]
             raw = bytes.fromhex("".join(hexes))  # type: ignore[arg-type]
             return np.frombuffer(raw, np.uint8).reshape(n, nbytes).copy(), np.ones(n, np.bool_)
     except (TypeError, ValueError):
@@ -89,17 +89,31 @@ class ExactIndex:
             self._prefix.nbytes + self._rest.nbytes + self._rows.nbytes + self._starts.nbytes
         )
 
+    def _first_step(
+        self, qp: np.ndarray, qw: np.ndarray, lo: np.ndarray, hi: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Matches on the first candidate of each query's bucket, on whole arrays (most
+        buckets hold zero or one digest, so this step finds nearly every match)."""
+        pos = np.minimum(lo, len(self) - 1)
+        q = np.flatnonzero((lo < hi) & (self._prefix[pos] == qp))
+        p = pos[q]
+        full = np.all(self._rest[p] == qw[q], axis=1)
+        return q[full], self._rows[p[full]]
+
     def lookup(self, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Every (query row, entry row) whose digests are equal; queries are (m, L) uint8."""
+        """Every (query row, entry row) whose digests are equal; queries are (m, L) uint8.
+
+        The result is sorted by query row, then entry row."""
         if len(self) == 0 or queries.shape[0] == 0:
             return np.empty(0, np.int64), np.empty(0, np.int64)
         qp, qw = _prefix(queries), _words(queries)
-        bucket = (qp >> self._shift).astype(np.int64)
-        lo = self._starts[bucket].astype(np.int64)
-        hi = self._starts[bucket + 1].astype(np.int64)
-        qrows, erows = [], []
-        live = np.flatnonzero(lo < hi)
-        step = 0
+        bucket = (qp >> self._shift).astype(np.intp)
+        lo = self._starts.take(bucket).astype(np.intp)
+        hi = self._starts.take(bucket + 1).astype(np.intp)
+        q0, e0 = self._first_step(qp, qw, lo, hi)
+        qrows, erows = [q0], [e0]
+        live = np.flatnonzero(hi - lo > 1)  # buckets holding more digests
+        step = 1
         while live.size:
             pos = lo[live] + step
             same = self._prefix[pos] == qp[live]
@@ -110,10 +124,8 @@ class ExactIndex:
                 erows.append(self._rows[p[full]])
             step += 1
             live = live[lo[live] + step < hi[live]]
-        if not qrows:
-            return np.empty(0, np.int64), np.empty(0, np.int64)
-        if len(qrows) == 1:  # the usual case: ascending query rows already
-            return qrows[0].astype(np.int64), erows[0]
+        if sum(len(q) for q in qrows) == len(q0):  # the usual case: ascending query rows
+            return q0.astype(np.int64), e0
         q_all, e_all = np.concatenate(qrows), np.concatenate(erows)
         order = np.lexsort((e_all, q_all))
         return q_all[order].astype(np.int64), e_all[order]
