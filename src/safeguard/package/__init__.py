@@ -8,12 +8,12 @@ build on these records.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import orjson
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -38,8 +38,7 @@ class PackageResult:
 
 def canonical_json(doc: object) -> bytes:
     """Compact, key-sorted UTF-8 JSON: the same document always gives the same bytes."""
-    text = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return (text + "\n").encode()
+    return orjson.dumps(doc, default=str, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE)
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

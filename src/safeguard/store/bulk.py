@@ -7,12 +7,12 @@ text from :func:`json_text`. Callers hold the transaction; nothing here commits.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Table
 
 from safeguard.store.models import Base
@@ -32,7 +32,8 @@ def ts_text(value: datetime | None) -> str | None:
 
 
 def json_text(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True, default=str)
+    """Compact, key-sorted JSON text (non-JSON values such as dates become strings)."""
+    return orjson.dumps(value, default=str, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def _batches(rows: Iterable[Sequence[Any]], size: int) -> Iterable[list[Sequence[Any]]]:
