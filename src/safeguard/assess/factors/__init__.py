@@ -10,27 +10,21 @@ from safeguard.assess.factors.material import MaterialSeverity
 from safeguard.assess.factors.previous import PreviousBehaviour
 from safeguard.assess.factors.production import PossibleProduction
 from safeguard.assess.factors.trust import PositionOfTrust
-from safeguard.errors import PluginError
+from safeguard.registry import by_name
 
 __all__ = ["FACTORS", "RiskFactor"]
 
 
-def _registry(*factors: RiskFactor) -> dict[str, RiskFactor]:
-    out: dict[str, RiskFactor] = {}
-    for factor in factors:
-        if factor.name in out:
-            raise PluginError(f"two risk factors named {factor.name!r}")
-        out[factor.name] = factor
-    return out
-
-
-FACTORS: dict[str, RiskFactor] = _registry(
-    MaterialSeverity(),
-    Distribution(),
-    PossibleProduction(),
-    PositionOfTrust(),
-    AccessToChildren(),
-    PreviousBehaviour(),
-    ContactIndicators(),
-    Facilitators(),
+FACTORS: dict[str, RiskFactor] = by_name(
+    "risk factor",
+    (
+        MaterialSeverity(),
+        Distribution(),
+        PossibleProduction(),
+        PositionOfTrust(),
+        AccessToChildren(),
+        PreviousBehaviour(),
+        ContactIndicators(),
+        Facilitators(),
+    ),
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from safeguard.errors import HashSetError, PluginError
+from safeguard.errors import HashSetError
 from safeguard.hashsets.formats.base import HashSetFormat, read_head
 from safeguard.hashsets.formats.lines import HashdeepFormat, HashsumFormat, PlainListFormat
 from safeguard.hashsets.formats.nsrl3 import NsrlRds3Format
@@ -14,6 +14,7 @@ from safeguard.hashsets.formats.tables import (
     ThreatExchangeCsvFormat,
 )
 from safeguard.hashsets.formats.vics import VicsFormat
+from safeguard.registry import by_name
 
 __all__ = ["FORMATS", "HashSetFormat", "detect_format", "get_format", "resolve_format"]
 
@@ -30,16 +31,7 @@ FORMATS: tuple[HashSetFormat, ...] = (
 )
 
 
-def _check(formats: tuple[HashSetFormat, ...]) -> dict[str, HashSetFormat]:
-    by_name: dict[str, HashSetFormat] = {}
-    for fmt in formats:
-        if fmt.name in by_name:
-            raise PluginError(f"two hash-set formats are named {fmt.name!r}")
-        by_name[fmt.name] = fmt
-    return by_name
-
-
-_BY_NAME = _check(FORMATS)
+_BY_NAME = by_name("hash-set format", FORMATS)
 
 
 def get_format(name: str) -> HashSetFormat:
