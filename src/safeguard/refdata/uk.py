@@ -17,6 +17,7 @@ __all__ = [
     "Force",
     "ForceShare",
     "area_shares",
+    "district_residents",
     "district_shares",
     "force",
     "force_areas_geojson",
@@ -82,6 +83,27 @@ def _shares(name: str, key: str) -> dict[str, tuple[ForceShare, ...]]:
 def district_shares() -> dict[str, tuple[ForceShare, ...]]:
     """Postcode district (``BD20``) → forces covering it, largest share first."""
     return _shares("postcode_district_to_pfa.csv", "postcode_district")
+
+
+#: Mean residents of the small areas counted in ``n_lsoa`` (2011 censuses): an LSOA in
+#: England and Wales (56.1M / 34,753), a Data Zone in Scotland (5.30M / 6,976), a Super Output
+#: Area in Northern Ireland (1.81M / 890).
+RESIDENTS_PER_UNIT = {"E": 1614, "W": 1614, "S": 760, "N": 2034}
+
+
+@cache
+def district_residents() -> dict[str, int]:
+    """Postcode district → estimated residents (small areas × their mean population).
+
+    Weights for anything that should follow where people live (synthetic operations):
+    district counts alone would give Scotland about twice its share of the UK.
+    """
+    out: dict[str, int] = {}
+    for row in _rows("postcode_district_to_pfa.csv"):
+        per_unit = RESIDENTS_PER_UNIT[row["pfa_code"][0]]
+        district = row["postcode_district"]
+        out[district] = out.get(district, 0) + int(row["n_lsoa"]) * per_unit
+    return out
 
 
 @cache

@@ -97,10 +97,12 @@ def _countries(rng: np.random.Generator, n: int, uk_share: float) -> Strings:
 
 
 def _uk_places(rng: np.random.Generator, n: int) -> tuple[list[str], list[str]]:
-    """(district, true force) for ``n`` UK persons; a few live in border districts."""
+    """(district, true force) for ``n`` UK persons, where people live; a few in border districts."""
     shares = uk.district_shares()
     districts = sorted(shares)
-    picks = rng.integers(0, len(districts), n)
+    residents = uk.district_residents()
+    weights = np.array([residents[d] for d in districts], dtype=np.float64)
+    picks = rng.choice(len(districts), n, p=weights / weights.sum())
     border = rng.random(n) < 0.04
     border_pick = rng.integers(0, len(BORDER_DISTRICTS), n)
     split = rng.random(n)

@@ -31,3 +31,14 @@ def test_areas_and_boundaries_load() -> None:
     features = uk.force_areas_geojson()["features"]
     assert len(features) == 43
     assert {f["properties"]["force_id"] for f in features} <= set(uk.forces())
+
+
+def test_residents_follow_population_not_district_counts() -> None:
+    residents = uk.district_residents()
+    total = sum(residents.values())
+    by_force: dict[str, int] = {}
+    for district, n in residents.items():
+        primary = uk.district_shares()[district][0].force_id
+        by_force[primary] = by_force.get(primary, 0) + n
+    assert 0.11 < by_force["metropolitan"] / total < 0.15
+    assert 0.06 < by_force["police-scotland"] / total < 0.10
