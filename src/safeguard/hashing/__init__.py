@@ -15,7 +15,6 @@ from safeguard.hashing.pdq import (
     pdq_dihedral_of_image,
     pdq_of_array,
     pdq_of_image,
-    pdq_reference_of_array,
 )
 
 __all__ = [
@@ -27,5 +26,4 @@ __all__ = [
     "pdq_dihedral_of_image",
     "pdq_of_array",
     "pdq_of_image",
-    "pdq_reference_of_array",
 ]

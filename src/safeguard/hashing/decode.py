@@ -5,8 +5,12 @@ Every failure (not an image, truncated or corrupt data, a decompression bomb) be
 
 Large JPEGs take a fast path: libjpeg decodes them at a reduced DCT scale (Pillow's draft
 mode) straight to greyscale, so neither the full-size pixels nor the colour conversion are
-ever computed. ``DRAFT_MIN_SIDE`` was chosen by measurement against full decoding
-(``bench/image_hash.py``; see ``docs/hashing.md``).
+ever computed. Then every side longer than ``RESIZE_SIDE`` is box-resized (area
+average, Pillow's C code) to exactly that length. PDQ blurs and samples each axis to 64
+points independently, so the aspect ratio need not be kept, and the hash changes little
+while ``pdqhash``'s filtering, which costs time in proportion to the pixels, gets cheap.
+``DRAFT_MIN_SIDE`` and ``RESIZE_SIDE`` were chosen by measurement against full decoding
+(``bench/image_hash.py --sweep``; see ``docs/hashing.md``).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from PIL import Image, UnidentifiedImageError
 
 from safeguard.errors import ImageDecodeError
 
-__all__ = ["DRAFT_MIN_SIDE", "MAX_PIXELS", "decode_image"]
+__all__ = ["DRAFT_MIN_SIDE", "MAX_PIXELS", "RESIZE_SIDE", "decode_image"]
 
 #: Images with more pixels than this are refused as possible decompression bombs.
 MAX_PIXELS: int = Image.MAX_IMAGE_PIXELS or 89_478_485
@@ -29,6 +33,11 @@ MAX_PIXELS: int = Image.MAX_IMAGE_PIXELS or 89_478_485
 #: A JPEG is decoded at the smallest DCT scale (1/2, 1/4, 1/8) that keeps both sides at
 #: least this long. ``None`` disables the fast path.
 DRAFT_MIN_SIDE: int | None = 1024
+
+#: After decoding, each side longer than this is box-resized to exactly this length
+#: (a multiple of 64 whose PDQ blur window, ceil(side / 128), is odd, so the filter is
+#: centred on PDQ's sample points). ``None`` keeps the decoded size.
+RESIZE_SIDE: int | None = 576
 
 _ORIENTATION_TAG = 0x0112
 _TRANSPOSE = {
@@ -46,17 +55,23 @@ pillow_heif.register_heif_opener()
 
 
 def decode_image(
-    path: Path, *, draft_min_side: int | None = DRAFT_MIN_SIDE, max_pixels: int = MAX_PIXELS
+    path: Path,
+    *,
+    draft_min_side: int | None = DRAFT_MIN_SIDE,
+    resize_side: int | None = RESIZE_SIDE,
+    max_pixels: int = MAX_PIXELS,
 ) -> np.ndarray:
     """Decode the first frame of ``path``, upright per EXIF, as an (H, W, 3) uint8 array.
 
-    Greyscale results are returned as a zero-copy (H, W, 3) view of one channel.
+    Greyscale results are returned as a zero-copy (H, W, 3) view of one channel. Pass
+    ``draft_min_side=None, resize_side=None`` for the full-size pixels.
     """
+    sides = (draft_min_side, resize_side)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(path) as im:
-                return _decode_open(im, str(path), draft_min_side, max_pixels)
+                return _decode_open(im, str(path), sides, max_pixels)
     except ImageDecodeError:
         raise
     except FileNotFoundError as exc:
@@ -74,7 +89,7 @@ def decode_image(
 
 
 def _decode_open(
-    im: Image.Image, name: str, draft_min_side: int | None, max_pixels: int
+    im: Image.Image, name: str, sides: tuple[int | None, int | None], max_pixels: int
 ) -> np.ndarray:
     width, height = im.size
     if width * height > max_pixels:
@@ -85,14 +100,23 @@ def _decode_open(
     if width == 0 or height == 0:
         raise ImageDecodeError(name, "image has no pixels")
     orientation = im.getexif().get(_ORIENTATION_TAG, 1)
+    draft_min_side, resize_side = sides
     if draft_min_side is not None and im.format == "JPEG" and im.mode in ("RGB", "L"):
         im.draft("L", (draft_min_side, draft_min_side))
     im.load()
-    frame = _to_pdq_mode(im)
+    frame = _resized(_to_pdq_mode(im), resize_side)
     method = _TRANSPOSE.get(orientation) if isinstance(orientation, int) else None
     if method is not None:
         frame = frame.transpose(method)
     return _as_rgb_array(frame)
+
+
+def _resized(im: Image.Image, side: int | None) -> Image.Image:
+    """Box-resize each side longer than ``side`` to ``side`` (aspect ratio not kept)."""
+    if side is None:
+        return im
+    size = (min(im.width, side), min(im.height, side))
+    return im if size == im.size else im.resize(size, Image.Resampling.BOX)
 
 
 def _to_pdq_mode(im: Image.Image) -> Image.Image:

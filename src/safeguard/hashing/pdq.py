@@ -1,4 +1,9 @@
-"""PDQ perceptual hashes (and quality) of image files, via the reference ``pdqhash``."""
+"""PDQ perceptual hashes (and quality) of image files, computed by ``pdqhash``.
+
+``pdqhash`` wraps the reference C++ PDQ (Meta's ThreatExchange). Images are decoded by
+:func:`~safeguard.hashing.decode.decode_image`, which shrinks large images first (JPEG
+draft decoding, then a whole-factor box reduction); see ``docs/hashing.md``.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,7 @@ import numpy as np
 import pdqhash
 
 from safeguard.errors import ImageDecodeError
-from safeguard.hashing.decode import DRAFT_MIN_SIDE, decode_image
-from safeguard.hashing.pdq_fast import pdq_dihedral_from_pixels, pdq_from_pixels
+from safeguard.hashing.decode import DRAFT_MIN_SIDE, RESIZE_SIDE, decode_image
 
 __all__ = [
     "DIHEDRAL_NAMES",
@@ -19,7 +23,6 @@ __all__ = [
     "pdq_dihedral_of_image",
     "pdq_of_array",
     "pdq_of_image",
-    "pdq_reference_of_array",
 ]
 
 _MIN_SIDE = 5
@@ -50,25 +53,15 @@ def _hex_of_bits(bits: np.ndarray) -> str:
 
 
 def pdq_of_array(pixels: np.ndarray) -> PdqHash:
-    """PDQ of an (H, W, 3) uint8 RGB array (matrix form, see :mod:`.pdq_fast`)."""
-    hex_, quality = pdq_from_pixels(pixels)
-    return PdqHash(hex_, quality)
+    """PDQ of an (H, W, 3) uint8 RGB array (a greyscale plane may be a stride-0 view)."""
+    bits, quality = pdqhash.compute(pixels)
+    return PdqHash(_hex_of_bits(bits), int(quality))
 
 
 def pdq_dihedral_of_array(pixels: np.ndarray) -> list[PdqHash]:
     """The 8 dihedral PDQ variants of an (H, W, 3) uint8 array, original first."""
-    hexes, quality = pdq_dihedral_from_pixels(pixels)
-    return [PdqHash(h, quality) for h in hexes]
-
-
-def pdq_reference_of_array(pixels: np.ndarray) -> PdqHash:
-    """PDQ of an (H, W, 3) uint8 array by the reference implementation (``pdqhash``).
-
-    Slower; kept to cross-check :func:`pdq_of_array`, which agrees with it bit for bit
-    except for float rounding of DCT coefficients exactly at the median.
-    """
-    bits, quality = pdqhash.compute(np.ascontiguousarray(pixels))
-    return PdqHash(_hex_of_bits(bits), int(quality))
+    variants, quality = pdqhash.compute_dihedral(pixels)
+    return [PdqHash(_hex_of_bits(bits), int(quality)) for bits in variants]
 
 
 def _checked(path: Path, pixels: np.ndarray) -> np.ndarray:
@@ -79,20 +72,32 @@ def _checked(path: Path, pixels: np.ndarray) -> np.ndarray:
     return pixels
 
 
-def pdq_of_image(path: Path, *, draft_min_side: int | None = DRAFT_MIN_SIDE) -> PdqHash:
+def pdq_of_image(
+    path: Path,
+    *,
+    draft_min_side: int | None = DRAFT_MIN_SIDE,
+    resize_side: int | None = RESIZE_SIDE,
+) -> PdqHash:
     """PDQ hash and quality of the image file at ``path`` (first frame, upright).
 
-    Raises :class:`~safeguard.errors.ImageDecodeError` with a reason when the file cannot
-    be decoded.
+    ``draft_min_side`` and ``resize_side`` bound the shrinking done before hashing
+    (see :func:`~safeguard.hashing.decode.decode_image`); ``None`` for both hashes the
+    full-size pixels. Raises :class:`~safeguard.errors.ImageDecodeError` with a reason
+    when the file cannot be decoded.
     """
-    return pdq_of_array(_checked(path, decode_image(path, draft_min_side=draft_min_side)))
+    pixels = decode_image(path, draft_min_side=draft_min_side, resize_side=resize_side)
+    return pdq_of_array(_checked(path, pixels))
 
 
 def pdq_dihedral_of_image(
-    path: Path, *, draft_min_side: int | None = DRAFT_MIN_SIDE
+    path: Path,
+    *,
+    draft_min_side: int | None = DRAFT_MIN_SIDE,
+    resize_side: int | None = RESIZE_SIDE,
 ) -> list[PdqHash]:
     """The 8 dihedral PDQ variants of the image at ``path``, the original first.
 
     Matching any of them finds rotated and mirrored copies of a known image.
     """
-    return pdq_dihedral_of_array(_checked(path, decode_image(path, draft_min_side=draft_min_side)))
+    pixels = decode_image(path, draft_min_side=draft_min_side, resize_side=resize_side)
+    return pdq_dihedral_of_array(_checked(path, pixels))

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from safeguard.errors import ImageDecodeError
-from safeguard.hashing import PdqHash, pdq_dihedral_of_image, pdq_of_image
+from safeguard.hashing import DIHEDRAL_NAMES, PdqHash, pdq_dihedral_of_image, pdq_of_image
 from tests.unit.hashing.conftest import hamming, scene
 
 MATCH = 31
@@ -82,9 +82,27 @@ def test_large_jpeg_fast_path_stays_close_to_full_decode(tmp_path: Path) -> None
     pixels = scene(3000, 2000, seed=5)
     path = _save(pixels, tmp_path / "big.jpg", quality=90)
     fast = pdq_of_image(path)
-    full = pdq_of_image(path, draft_min_side=None)
+    full = pdq_of_image(path, draft_min_side=None, resize_side=None)
     assert hamming(fast.hex, full.hex) <= 10
     assert hamming(full.hex, _reference(np.asarray(Image.open(path)))) == 0
+
+
+def test_large_non_jpeg_is_resized_close_to_the_full_size_hash(tmp_path: Path) -> None:
+    pixels = scene(2400, 700, seed=12)  # long and narrow: each side is resized on its own
+    path = _save(pixels, tmp_path / "wide.png")
+    assert hamming(pdq_of_image(path).hex, _reference(pixels)) <= 10
+    exact = pdq_of_image(path, draft_min_side=None, resize_side=None)
+    assert exact.hex == _reference(pixels)
+
+
+def test_rotated_large_photo_is_found_through_dihedral_variants(tmp_path: Path) -> None:
+    pixels = scene(1800, 1200, seed=13)
+    variants = pdq_dihedral_of_image(_save(pixels, tmp_path / "big.jpg", quality=90))
+    assert variants[0] == pdq_of_image(tmp_path / "big.jpg")
+    turned = _save(np.ascontiguousarray(np.rot90(pixels, 1)), tmp_path / "turned.jpg", quality=90)
+    rotated = pdq_of_image(turned).hex
+    assert hamming(variants[0].hex, rotated) > MATCH
+    assert hamming(variants[DIHEDRAL_NAMES.index("rotate90")].hex, rotated) <= 10
 
 
 def test_animated_gif_hashes_its_first_frame(tmp_path: Path) -> None:
