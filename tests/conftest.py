@@ -3,7 +3,7 @@
 The PostgreSQL server is started once per test session (per xdist worker) with
 ``initdb``/``pg_ctl`` on loopback in a temp dir, and stopped afterwards. If the server
 binaries are missing the PostgreSQL cases fail (``make test`` installs them); set
-``SAFEGUARD_TEST_NO_POSTGRES=1`` to skip them deliberately on a machine without them.
+``SKIP_POSTGRES_TESTS=1`` to skip them deliberately on a machine without them.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ _db_counter = itertools.count()
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
-    if os.environ.get("SAFEGUARD_TEST_NO_POSTGRES") == "1":
-        pytest.skip("PostgreSQL tests disabled by SAFEGUARD_TEST_NO_POSTGRES=1")
+    if os.environ.get("SKIP_POSTGRES_TESTS") == "1":
+        pytest.skip("PostgreSQL tests disabled by SKIP_POSTGRES_TESTS=1")
     bin_dir = find_pg_bin()
     if bin_dir is None:
         pytest.fail("PostgreSQL server binaries (initdb, pg_ctl) not found: run `make test`")
