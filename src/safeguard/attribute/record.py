@@ -67,24 +67,34 @@ def json_doc(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
 
 
-def _ts(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
+def _forces_json(forces: tuple[tuple[str, float], ...]) -> list[dict[str, Any]]:
+    found = _FORCES_JSON.get(forces)
+    if found is None:
+        found = _FORCES_JSON[forces] = [{"force_id": f, "share": round(s, 4)} for f, s in forces]
+    return found
+
+
+#: Evidence entries of one place share its forces list (never mutated, serialised as is).
+_FORCES_JSON: dict[tuple[tuple[str, float], ...], list[dict[str, Any]]] = {}
 
 
 def evidence_json(item: Evidence, decision: Decision, extra: Mapping[str, Any]) -> dict[str, Any]:
+    """The evidence entry of ``item``; ``first``/``last`` stay datetimes, which
+    :func:`json_doc` writes as ISO 8601 text (as ``datetime.isoformat`` does)."""
     verdict, on = agreement(item, decision)
+    detail = item.detail
     return {
         "source": item.source,
         "family": item.family,
         "country": item.country,
-        "forces": [{"force_id": f, "share": round(s, 4)} for f, s in item.forces],
+        "forces": _forces_json(item.forces),
         "weight": round(decision.weights.get(id(item), 0.0), 6),
         "strong": item.strong,
         "anonymous": item.anonymous,
         "observations": item.observations,
-        "first": _ts(item.first),
-        "last": _ts(item.last),
-        "detail": dict(item.detail),
+        "first": item.first,
+        "last": item.last,
+        "detail": detail if type(detail) is dict else dict(detail),
         "agreement": verdict,
         "disagrees_on": on,
         **extra,

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from safeguard.attribute.combine import UK, decide
 from safeguard.attribute.confidence import grade, grounds
 from safeguard.attribute.facts import Evidence
+from safeguard.attribute.load import json_value, raw_rows
 from safeguard.attribute.record import (
     MAX_IP_ITEMS,
     RULE_SOURCE,
@@ -29,7 +30,6 @@ from safeguard.attribute.record import (
     rule_entry,
 )
 from safeguard.refdata import uk
-from safeguard.store.models import Attribution
 
 __all__ = ["StoredEntry", "load_account_attributions", "pool_accounts", "single_account"]
 
@@ -37,30 +37,23 @@ __all__ = ["StoredEntry", "load_account_attributions", "pool_accounts", "single_
 StoredEntry = tuple[int, Mapping[str, Any]]
 
 
+_ACCOUNT_ATTRIBUTIONS_SQL = """
+SELECT account_id, country, region, force_id, pfa_code, rocu, confidence, score,
+       alternatives, evidence
+FROM attribution
+WHERE operation_id = {op} AND account_id IS NOT NULL AND subject_id IS NULL
+"""
+
+
 def load_account_attributions(conn: Connection, op_id: int) -> dict[int, Attributed]:
-    """The operation's stored account attributions by account id."""
-    query = select(
-        Attribution.account_id,
-        Attribution.country,
-        Attribution.region,
-        Attribution.force_id,
-        Attribution.pfa_code,
-        Attribution.rocu,
-        Attribution.confidence,
-        Attribution.score,
-        Attribution.alternatives,
-        Attribution.evidence,
-    ).where(
-        Attribution.operation_id == op_id,
-        Attribution.account_id.is_not(None),
-        Attribution.subject_id.is_(None),
-    )
+    """The operation's stored account attributions by account id (read through the driver's
+    cursor: the evidence of every account is the bulk of this stage's reading)."""
     out: dict[int, Attributed] = {}
-    for account_id, *values in conn.execute(query):
+    for account_id, *values in raw_rows(conn, _ACCOUNT_ATTRIBUTIONS_SQL, op_id):
         country, reg, force, pfa, rocu, confidence, score, alts, evidence = values
         out[int(account_id)] = Attributed(
             country, reg, force, pfa, rocu, str(confidence), float(score or 0.0),
-            list(alts or []), list(evidence or []),
+            list(json_value(alts) or []), list(json_value(evidence) or []),
         )  # fmt: skip
     return out
 
