@@ -16,6 +16,7 @@ from safeguard.ingest.checks import Issue, Mask, mask
 from safeguard.ingest.context import IngestContext
 from safeguard.ingest.quarantine import raw_text
 from safeguard.ingest.reasons import Reason
+from safeguard.ingest.sink import insert_columns
 from safeguard.ingest.tables import TableBatch
 
 __all__ = ["BatchCheck"]
@@ -90,15 +91,26 @@ class BatchCheck:
         keep = pa.array(self.accepted())
         return values.filter(keep), pa.array(self.lines).filter(keep)
 
-    def rows(self, columns: Sequence[pa.Array | Any]) -> Iterator[tuple[Any, ...]]:
-        """Accepted rows as tuples, converted to Python a slice at a time (bounded memory);
-        a non-array entry is a constant for every row."""
+    def _kept(self, columns: Sequence[pa.Array | Any]) -> tuple[list[pa.Array | Any], int]:
+        """The accepted rows of ``columns``, counted as accepted (the rest as quarantined)."""
         keep = pa.array(self.accepted())
         count = int(self.accepted().sum())
         self._counts.accepted += count
         self._counts.quarantined += int(self.reject.sum())
-        kept = [c.filter(keep) if isinstance(c, pa.Array) else c for c in columns]
+        return [c.filter(keep) if isinstance(c, pa.Array) else c for c in columns], count
+
+    def rows(self, columns: Sequence[pa.Array | Any]) -> Iterator[tuple[Any, ...]]:
+        """Accepted rows as tuples, converted to Python a slice at a time (bounded memory);
+        a non-array entry is a constant for every row."""
+        kept, count = self._kept(columns)
         return self._slices(kept, count)
+
+    def store(self, table: str, names: Sequence[str], columns: Sequence[pa.Array | Any]) -> int:
+        """Write the accepted rows of ``columns`` to ``table`` column-wise; return the count."""
+        kept, count = self._kept(columns)
+        if count == 0:
+            return 0
+        return insert_columns(self.ctx.conn, table, names, kept)
 
     @staticmethod
     def _slices(columns: list[pa.Array | Any], count: int) -> Iterator[tuple[Any, ...]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -186,7 +186,8 @@ def _load(
     store: Store, op_id: int, fmt: DeliveryFormat, info: DeliveryInfo, root: Path, **kw: Any
 ) -> IngestResult:
     settings: Settings = kw["settings"]
-    with store.transaction() as conn:
+    progress: Progress = kw["progress"]
+    with ExitStack() as after_commit, store.transaction() as conn:
         delivery_id = _insert_delivery(conn, op_id, fmt, info, kw["user"])
         _keep_files(conn, delivery_id, info, settings)
         ctx = IngestContext(
@@ -195,16 +196,18 @@ def _load(
             delivery_id=delivery_id,
             platform=info.platform,
             quarantine=Quarantine(conn, delivery_id),
-            progress=kw["progress"],
+            progress=progress,
         )
         delivered = sum(f.size for f in info.files)
-        with deferred_indexes(conn, delivered):
+        with deferred_indexes(conn, delivered, progress):
             fmt.load(ctx, root, info)
             ctx.quarantine.flush()
         result = _result(ctx, fmt)
         conn.execute(
             update(Delivery).where(Delivery.id == delivery_id).values(report=result.report())
         )
+        # Shown until the transaction has committed (closed after it, on the way out).
+        after_commit.enter_context(progress.task("ingest: commit"))
     return result
 
 

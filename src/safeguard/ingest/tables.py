@@ -77,25 +77,28 @@ def _lines(first: int, count: int, bad: list[BadRecord]) -> npt.NDArray[np.int64
     return lines
 
 
-class _Counting(io.RawIOBase):
-    """A read-only binary file that reports how many bytes were read."""
+def _csv_bytes(batch: pa.RecordBatch, bad: list[BadRecord]) -> int:
+    """About how many bytes of CSV text ``batch`` came from: its values, one separator per
+    field and the refused records (quotes are not counted)."""
+    values: int = sum(c.buffers()[2].size for c in batch.columns if c.buffers()[2] is not None)
+    return values + int(batch.num_rows * batch.num_columns) + sum(len(b.text) for b in bad)
 
-    def __init__(self, raw: io.BufferedReader, on_read: Callable[[int], None]) -> None:
-        self._raw = raw
+
+class _Consumed:
+    """Progress of a CSV table as its batches are used (the reader itself reads far ahead)."""
+
+    def __init__(self, path: Path, on_read: Callable[[int], None] | None) -> None:
+        self._left = path.stat().st_size
         self._on_read = on_read
 
-    def readable(self) -> bool:
-        return True
+    def advance(self, n: int) -> None:
+        step = max(0, min(n, self._left))
+        self._left -= step
+        if self._on_read and step:
+            self._on_read(step)
 
-    def readinto(self, buffer: Any) -> int:
-        n = self._raw.readinto(buffer)
-        if n:
-            self._on_read(n)
-        return n or 0
-
-    def close(self) -> None:
-        self._raw.close()
-        super().close()
+    def finish(self) -> None:
+        self.advance(self._left)
 
 
 def read_header(path: Path) -> list[str]:
@@ -183,18 +186,20 @@ def read_csv(path: Path, on_read: Callable[[int], None] | None = None) -> Iterat
         quoted_strings_can_be_null=True,
         null_values=[""],
     )
-    raw = path.open("rb")
-    source: Any = _Counting(raw, on_read) if on_read else raw
+    source = path.open("rb")
+    consumed = _Consumed(path, on_read)
     line = 2
     try:
         reader = pacsv.open_csv(source, read, parse, convert)
         for batch in reader:
             found, bad = bad, []
             yield _as_text(batch, _lines(line, batch.num_rows, found), found)
+            consumed.advance(_csv_bytes(batch, found))  # once the caller is done with it
             line += batch.num_rows + len(found)
         if bad:
             empty = pa.RecordBatch.from_pylist([], schema=_text_schema(names))
             yield TableBatch(empty, _lines(line, 0, bad), bad)
+        consumed.finish()
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise DeliveryRejected(f"{path.name}: cannot be read as CSV: {exc}") from exc
     finally:

@@ -97,8 +97,8 @@ def _login_batch(
     agent = chk.optional("user_agent", *check_text(chk.column("user_agent")))
     device = chk.optional("device_id", *check_text(chk.column("device_id"), 1000))
     devices |= _device_pairs(acct, device, chk.accepted())
-    rows = chk.rows([acct, chk.ctx.delivery_id, ts, ip, kind, port, agent, device])
-    return bulk_insert(chk.ctx.conn, "login_event", _LOGIN_COLUMNS, rows)
+    values = [acct, chk.ctx.delivery_id, ts, ip, kind, port, agent, device]
+    return chk.store("login_event", _LOGIN_COLUMNS, values)
 
 
 def load_logins(ctx: IngestContext, file: str, batches: Iterator[TableBatch]) -> None:
@@ -141,11 +141,9 @@ def _file_batch(chk: BatchCheck, keys: KeyTracker) -> int:
         "media_type", *check_enum(chk.column("media_type"), [m.value for m in MediaType])
     )
     keys.add(*chk.kept(event_id))
-    rows = chk.rows(
-        [acct, chk.ctx.delivery_id, event_id, ts, direction, other_id, other, name, size,
-         md5, sha1, sha256, pdq, quality, media]
-    )  # fmt: skip
-    return bulk_insert(chk.ctx.conn, "file_event", _FILE_COLUMNS, rows)
+    values = [acct, chk.ctx.delivery_id, event_id, ts, direction, other_id, other, name, size,
+              md5, sha1, sha256, pdq, quality, media]  # fmt: skip
+    return chk.store("file_event", _FILE_COLUMNS, values)
 
 
 def load_files(ctx: IngestContext, file: str, batches: Iterator[TableBatch]) -> None:
@@ -166,8 +164,8 @@ def _message_batch(chk: BatchCheck, keys: KeyTracker) -> int:
     recipients = pc.fill_null(recipients, "")
     body = chk.optional("text", *check_text(chk.column("text")))
     keys.add(*chk.kept(message_id))
-    rows = chk.rows([chk.ctx.delivery_id, message_id, ts, sender, recipients, body])
-    return bulk_insert(chk.ctx.conn, "message", _MESSAGE_COLUMNS, rows)
+    values = [chk.ctx.delivery_id, message_id, ts, sender, recipients, body]
+    return chk.store("message", _MESSAGE_COLUMNS, values)
 
 
 def load_messages(ctx: IngestContext, file: str, batches: Iterator[TableBatch]) -> None:
