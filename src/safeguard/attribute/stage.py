@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import Connection, delete, select
 
 from safeguard.attribute.combine import HALF_LIFE_DAYS
-from safeguard.attribute.facts import AccountFacts
 from safeguard.attribute.gcpause import gc_paused
 from safeguard.attribute.geolocators import GEOLOCATORS, Geolocator
 from safeguard.attribute.load import load_facts
-from safeguard.attribute.record import Attributed, attribute_items, json_doc
+from safeguard.attribute.locate import locate_all
+from safeguard.attribute.record import Attributed, json_doc
 from safeguard.attribute.subjects import load_account_attributions, pool_accounts, single_account
 from safeguard.config import Settings
 from safeguard.errors import ConfigError, PipelineError
@@ -41,7 +41,6 @@ _COLUMNS = (
     "alternatives",
     "evidence",
 )
-_STEP = 1000
 
 
 @dataclass(frozen=True)
@@ -75,13 +74,6 @@ def build_geolocators(
     return out, tuple(skipped)
 
 
-def _locate(facts: AccountFacts, locators: Sequence[Geolocator], reference: Any) -> Attributed:
-    items: list[Any] = []
-    for locator in locators:
-        items = locator.apply(facts, items)
-    return attribute_items(((item, {}) for item in items), reference)
-
-
 def _row(op_id: int, account: int | None, subject: int | None, a: Attributed) -> tuple[Any, ...]:
     return (
         op_id,
@@ -99,14 +91,28 @@ def _row(op_id: int, account: int | None, subject: int | None, a: Attributed) ->
     )
 
 
-def _note(rec: RunRecorder, ref: str, a: Attributed, tally: dict[str, Counter[str]]) -> None:
-    tally["confidence"][a.confidence] += 1
-    tally["country"][a.country or "unknown"] += 1
-    if a.confidence == Confidence.NONE:
+def _note(
+    rec: RunRecorder,
+    ref: str,
+    found: tuple[str, str | None, Sequence[str]],
+    tally: dict[str, Counter[str]],
+) -> None:
+    confidence, country, conflicting = found
+    tally["confidence"][confidence] += 1
+    tally["country"][country or "unknown"] += 1
+    if confidence == Confidence.NONE:
         rec.warn("unattributable", f"{ref}: no usable location evidence", ref)
-    elif a.evidence and a.evidence[0].get("conflicting_strong"):
-        families = ", ".join(a.evidence[0]["conflicting_strong"])
+    elif conflicting:
+        families = ", ".join(conflicting)
         rec.warn("conflicting-evidence", f"{ref}: strong evidence disagrees ({families})", ref)
+
+
+def _conflicting(a: Attributed) -> tuple[str, str | None, Sequence[str]]:
+    return (
+        a.confidence,
+        a.country,
+        (a.evidence[0].get("conflicting_strong") or []) if a.evidence else [],
+    )
 
 
 def _replace(conn: Connection, op_id: int, subjects: bool, rows: Iterable[Any]) -> int:
@@ -158,12 +164,12 @@ def run(
         tally: dict[str, Counter[str]] = {"confidence": Counter(), "country": Counter()}
         rows = []
         with rec.timed("locate"), progress.task("Attributing accounts", len(facts)) as task:
-            for i, fact in enumerate(facts, 1):
-                attributed = _locate(fact, locators, reference)
-                _note(rec, f"account:{fact.account_id}", attributed, tally)
-                rows.append(_row(op_id, fact.account_id, None, attributed))
-                if i % _STEP == 0:
-                    task.advance(_STEP)
+            for part in locate_all(facts, locators, reference):
+                for found in part:
+                    note = (found.confidence, found.country, found.conflicting)
+                    _note(rec, f"account:{found.account_id}", note, tally)
+                    rows.append((op_id, found.account_id, None, *found.row))
+                task.advance(len(part))
         with rec.timed("write"), store.transaction() as conn:
             _replace(conn, op_id, False, rows)
         rec.counts["reference_time"] = reference.isoformat() if reference else None
@@ -217,7 +223,7 @@ def attribute_subjects(
                 if missing:
                     rec.warn("account-not-attributed", f"subject:{subject_id}: {missing}")
                 attributed = _subject(accounts, stored)
-                _note(rec, f"subject:{subject_id}", attributed, tally)
+                _note(rec, f"subject:{subject_id}", _conflicting(attributed), tally)
                 rows.append(_row(op_id, None, subject_id, attributed))
                 task.advance()
         with rec.timed("write"), store.transaction() as conn:
