@@ -106,11 +106,12 @@ class BatchCheck:
         return self._slices(kept, count)
 
     def store(self, table: str, names: Sequence[str], columns: Sequence[pa.Array | Any]) -> int:
-        """Write the accepted rows of ``columns`` to ``table`` column-wise; return the count."""
+        """Write the accepted rows of ``columns`` to ``table`` column-wise (on the writer
+        thread, if any); return the count."""
         kept, count = self._kept(columns)
-        if count == 0:
-            return 0
-        return insert_columns(self.ctx.conn, table, names, kept)
+        if count:
+            self.ctx.write(insert_columns, table, names, kept)
+        return count
 
     @staticmethod
     def _slices(columns: list[pa.Array | Any], count: int) -> Iterator[tuple[Any, ...]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,6 +11,7 @@ import pyarrow as pa
 from sqlalchemy import Connection
 
 from safeguard.ingest.quarantine import Quarantine
+from safeguard.ingest.writer import Writer
 from safeguard.progress import NULL_PROGRESS, Progress
 
 __all__ = ["IngestContext", "TableCounts"]
@@ -33,9 +35,13 @@ class TableCounts:
 
 @dataclass
 class IngestContext:
-    """The open transaction, the delivery's ids, the quarantine and the counts."""
+    """The open transaction, the delivery's ids, the quarantine and the counts.
 
-    conn: Connection
+    Bulk writes may go to a background :class:`Writer` (:meth:`write`); :attr:`conn` waits
+    for them first, so anything else done on the connection comes after them.
+    """
+
+    connection: Connection
     operation_id: int
     delivery_id: int
     platform: str
@@ -47,6 +53,21 @@ class IngestContext:
     account_ids: pa.Array = field(default_factory=lambda: pa.array([], pa.int64()))
     account_regions: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    writer: Writer | None = None
+
+    @property
+    def conn(self) -> Connection:
+        """The connection, once every write handed to the writer is done."""
+        if self.writer is not None:
+            self.writer.drain()
+        return self.connection
+
+    def write(self, write: Callable[..., Any], *args: Any) -> None:
+        """Run ``write(connection, *args)`` on the writer thread (or now, without one)."""
+        if self.writer is None:
+            write(self.connection, *args)
+        else:
+            self.writer.submit(write, self.connection, *args)
 
     def counts(self, table: str) -> TableCounts:
         return self.tables.setdefault(table, TableCounts())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -37,9 +38,10 @@ def raw_text(row: dict[str, Any]) -> str:
 
 
 class Quarantine:
-    """Collects quarantine entries for one delivery and writes them in batches."""
+    """Collects quarantine entries for one delivery and writes them in batches through the
+    connection ``conn()`` returns (called at each write)."""
 
-    def __init__(self, conn: Connection, delivery_id: int) -> None:
+    def __init__(self, conn: Callable[[], Connection], delivery_id: int) -> None:
         self._conn = conn
         self._delivery_id = delivery_id
         self._pending: list[tuple[Any, ...]] = []
@@ -80,5 +82,5 @@ class Quarantine:
 
     def flush(self) -> None:
         if self._pending:
-            bulk_insert(self._conn, "quarantined_row", _COLUMNS, self._pending)
+            bulk_insert(self._conn(), "quarantined_row", _COLUMNS, self._pending)
             self._pending = []

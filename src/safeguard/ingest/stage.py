@@ -28,6 +28,7 @@ from safeguard.ingest.formats.base import sha256_file
 from safeguard.ingest.indexes import deferred_indexes
 from safeguard.ingest.quarantine import Quarantine
 from safeguard.ingest.unpack import ARCHIVE_SUFFIXES, Limits, is_archive, unpacked
+from safeguard.ingest.writer import Writer
 from safeguard.progress import NULL_PROGRESS, Progress
 from safeguard.store.bulk import bulk_insert
 from safeguard.store.db import Store
@@ -187,21 +188,24 @@ def _load(
 ) -> IngestResult:
     settings: Settings = kw["settings"]
     progress: Progress = kw["progress"]
-    with ExitStack() as after_commit, store.transaction() as conn:
+    # The writer is left (idle) before the transaction commits or rolls back.
+    with ExitStack() as after_commit, store.transaction() as conn, Writer() as writer:
         delivery_id = _insert_delivery(conn, op_id, fmt, info, kw["user"])
         _keep_files(conn, delivery_id, info, settings)
         ctx = IngestContext(
-            conn=conn,
+            connection=conn,
             operation_id=op_id,
             delivery_id=delivery_id,
             platform=info.platform,
-            quarantine=Quarantine(conn, delivery_id),
+            quarantine=Quarantine(lambda: ctx.conn, delivery_id),
             progress=progress,
+            writer=writer,
         )
         delivered = sum(f.size for f in info.files)
         with deferred_indexes(conn, delivered, progress):
             fmt.load(ctx, root, info)
             ctx.quarantine.flush()
+            writer.drain()
         result = _result(ctx, fmt)
         conn.execute(
             update(Delivery).where(Delivery.id == delivery_id).values(report=result.report())
