@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import Connection, delete, select
 
 from safeguard.attribute.combine import HALF_LIFE_DAYS
-from safeguard.attribute.gcpause import gc_paused
 from safeguard.attribute.geolocators import GEOLOCATORS, Geolocator
 from safeguard.attribute.load import load_facts
 from safeguard.attribute.locate import locate_all
@@ -18,6 +17,7 @@ from safeguard.attribute.record import Attributed, json_doc
 from safeguard.attribute.subjects import load_account_attributions, pool_accounts, single_account
 from safeguard.config import Settings
 from safeguard.errors import ConfigError, PipelineError
+from safeguard.gcpause import gc_paused
 from safeguard.progress import NULL_PROGRESS, Progress
 from safeguard.records import Confidence, Stage
 from safeguard.store.bulk import bulk_insert

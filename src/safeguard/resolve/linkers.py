@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-from safeguard.errors import PluginError
+from safeguard.registry import by_name
 from safeguard.resolve.facts import AccountFacts, IdentifierGroup, Link, Strength
 
 __all__ = [
@@ -168,12 +168,4 @@ WEAK_LINKERS: tuple[WeakLinker, ...] = (SharedIpLinker(), UsernameLinker(), Post
 LINKERS: tuple[Linker, ...] = (*STRONG_LINKERS, *WEAK_LINKERS)
 
 
-def _check_registry(linkers: tuple[Linker, ...]) -> None:
-    seen: set[str] = set()
-    for linker in linkers:
-        if linker.name in seen:
-            raise PluginError(f"two linkers are named {linker.name!r}")
-        seen.add(linker.name)
-
-
-_check_registry(LINKERS)
+_BY_NAME = by_name("linker", LINKERS)

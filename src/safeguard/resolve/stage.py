@@ -9,9 +9,9 @@ from sqlalchemy import Connection, text
 
 from safeguard.config import Settings
 from safeguard.errors import PipelineError
+from safeguard.gcpause import gc_paused
 from safeguard.progress import NULL_PROGRESS, Progress
 from safeguard.resolve.facts import Link
-from safeguard.resolve.gcpause import gc_paused
 from safeguard.resolve.linkers import WEAK_THRESHOLD
 from safeguard.resolve.linking import candidate_pairs, partition, strong_links, weak_links
 from safeguard.resolve.load import (

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from safeguard.attribute import GEOLOCATORS, AccountFacts, Evidence, IpUse
-from safeguard.attribute.geolocators import GeolocatorSpec, _registry
+from safeguard.attribute.geolocators import GeolocatorSpec
 from safeguard.attribute.geolocators.maxmind import ANONYMOUS_FACTOR, MaxMindAnonymous, MaxMindCity
 from safeguard.attribute.geolocators.simple import (
     CoordinatesGeolocator,
@@ -17,6 +17,7 @@ from safeguard.attribute.geolocators.simple import (
 )
 from safeguard.config import Settings
 from safeguard.errors import ConfigError, PluginError
+from safeguard.registry import by_name
 
 T0 = datetime(2020, 1, 1, tzinfo=UTC)
 
@@ -43,7 +44,7 @@ def test_registry_names_are_stable_and_modifiers_run_last() -> None:
 def test_duplicate_geolocator_name_fails_loudly() -> None:
     spec = GEOLOCATORS["phone"]
     with pytest.raises(PluginError, match="phone"):
-        _registry([spec, GeolocatorSpec("phone", "again", False, spec.build)])
+        by_name("geolocator", [spec, GeolocatorSpec("phone", "again", False, spec.build)])
 
 
 def test_every_geolocator_returns_evidence_named_after_itself(geo_settings: Settings) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from safeguard.errors import PluginError
+from safeguard.registry import by_name
 from safeguard.resolve.facts import AccountFacts, IdentifierGroup, IpWindow
 from safeguard.resolve.linkers import (
     LINKERS,
@@ -15,7 +16,6 @@ from safeguard.resolve.linkers import (
     PostcodeNameLinker,
     SharedIpLinker,
     UsernameLinker,
-    _check_registry,
     edit_distance,
 )
 
@@ -46,7 +46,7 @@ def test_registry_names_are_the_documented_storage_keys() -> None:
 
 def test_duplicate_linker_name_fails_loudly() -> None:
     with pytest.raises(PluginError, match="email"):
-        _check_registry((*LINKERS, IdentifierLinker("email", "email", "again")))
+        by_name("linker", (*LINKERS, IdentifierLinker("email", "email", "again")))
 
 
 @pytest.mark.parametrize("linker", WEAK_LINKERS, ids=lambda linker: linker.name)

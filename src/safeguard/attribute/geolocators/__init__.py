@@ -6,8 +6,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from safeguard.attribute.geolocators.base import Geolocator, GeolocatorSpec, SourceGeolocator
 from safeguard.attribute.geolocators.maxmind import MaxMindAnonymous, MaxMindCity
 from safeguard.attribute.geolocators.simple import (
@@ -17,7 +15,7 @@ from safeguard.attribute.geolocators.simple import (
     PhoneGeolocator,
     PostcodeGeolocator,
 )
-from safeguard.errors import PluginError
+from safeguard.registry import by_name
 
 __all__ = ["GEOLOCATORS", "Geolocator", "GeolocatorSpec", "SourceGeolocator"]
 
@@ -67,14 +65,7 @@ _BUILT_IN = (
 )
 
 
-def _registry(specs: Iterable[GeolocatorSpec]) -> dict[str, GeolocatorSpec]:
-    out: dict[str, GeolocatorSpec] = {}
-    for spec in specs:
-        if spec.name in out:
-            raise PluginError(f"duplicate geolocator name {spec.name!r}")
-        out[spec.name] = spec
-    return out
-
-
 #: Every built-in geolocator by name, in the order they run (modifiers last).
-GEOLOCATORS: dict[str, GeolocatorSpec] = _registry(sorted(_BUILT_IN, key=lambda s: s.modifier))
+GEOLOCATORS: dict[str, GeolocatorSpec] = by_name(
+    "geolocator", sorted(_BUILT_IN, key=lambda s: s.modifier)
+)
