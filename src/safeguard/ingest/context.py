@@ -10,6 +10,7 @@ from typing import Any
 import pyarrow as pa
 from sqlalchemy import Connection
 
+from safeguard.ingest.indexes import Deferred
 from safeguard.ingest.quarantine import Quarantine
 from safeguard.ingest.writer import Writer
 from safeguard.progress import NULL_PROGRESS, Progress
@@ -54,6 +55,7 @@ class IngestContext:
     account_regions: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     writer: Writer | None = None
+    deferred: Deferred | None = None
 
     @property
     def conn(self) -> Connection:
@@ -68,6 +70,12 @@ class IngestContext:
             write(self.connection, *args)
         else:
             self.writer.submit(write, self.connection, *args)
+
+    def tables_done(self, *tables: str) -> None:
+        """No more rows go to ``tables`` in this delivery: rebuild their deferred indexes
+        (on the writer thread, in order, while the loader goes on)."""
+        if self.deferred is not None:
+            self.write(self.deferred.rebuild, tables)
 
     def counts(self, table: str) -> TableCounts:
         return self.tables.setdefault(table, TableCounts())

@@ -13,14 +13,14 @@ SQLite sorts for the rebuild on a helper thread as well (``PRAGMA threads``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Connection, text
 
 from safeguard.progress import NULL_PROGRESS, Progress
 
-__all__ = ["DEFERRED_TABLES", "ROW_BYTES", "deferred_indexes"]
+__all__ = ["DEFERRED_TABLES", "ROW_BYTES", "Deferred", "deferred_indexes"]
 
 #: Tables whose secondary indexes may be rebuilt after a load.
 DEFERRED_TABLES = ("identifier", "login_event", "file_event", "message")
@@ -71,35 +71,50 @@ def _worth_it(conn: Connection, table: str, new_rows: int) -> bool:
     return int(held) <= new_rows
 
 
-def _rebuild(conn: Connection, dropped: list[tuple[str, str]], progress: Progress) -> None:
-    if not dropped:
-        return
-    sqlite = conn.dialect.name == "sqlite"
-    if sqlite:
-        conn.execute(text(f"PRAGMA threads = {_SORT_THREADS}"))
-    with progress.task("ingest: rebuild indexes and keys", len(dropped)) as task:
-        for _, sql in dropped:
-            conn.exec_driver_sql(sql)  # stored definitions may hold "::" casts
-            task.advance(1)
-    if sqlite:
-        conn.execute(text("PRAGMA threads = 0"))
+class Deferred:
+    """What was dropped, per table; :meth:`rebuild` puts a table's back (once)."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.dropped: dict[str, list[tuple[str, str]]] = {}
+        self._progress = progress
+
+    @property
+    def statements(self) -> list[str]:
+        return [drop for entries in self.dropped.values() for drop, _ in entries]
+
+    def rebuild(self, conn: Connection, tables: Iterable[str]) -> None:
+        """Create again what was dropped from ``tables`` (no more rows will go to them)."""
+        todo = [(t, sql) for t in tables for _, sql in self.dropped.pop(t, [])]
+        if not todo:
+            return
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            conn.execute(text(f"PRAGMA threads = {_SORT_THREADS}"))
+        names = ", ".join(dict.fromkeys(t for t, _ in todo))
+        with self._progress.task(f"ingest: rebuild indexes of {names}", len(todo)) as task:
+            for _, sql in todo:
+                conn.exec_driver_sql(sql)  # stored definitions may hold "::" casts
+                task.advance(1)
+        if sqlite:
+            conn.execute(text("PRAGMA threads = 0"))
 
 
 @contextmanager
 def deferred_indexes(
     conn: Connection, delivered_bytes: int, progress: Progress = NULL_PROGRESS
-) -> Iterator[list[str]]:
+) -> Iterator[Deferred]:
     """Drop, then rebuild, the event tables' indexes (and foreign keys) around the block.
 
-    Yields the statements that dropped them. If the block raises, nothing is rebuilt: the
-    caller's transaction rolls back and the drops with it.
+    Yields the :class:`Deferred`; the block may rebuild a table's early (when it is done
+    with it) and the rest are rebuilt on the way out. If the block raises, nothing is
+    rebuilt: the caller's transaction rolls back and the drops with it.
     """
     new_rows = delivered_bytes // ROW_BYTES
-    dropped: list[tuple[str, str]] = []
+    deferred = Deferred(progress)
     for table in DEFERRED_TABLES:
         if _worth_it(conn, table, new_rows):
-            dropped.extend(_deferred(conn, table))
-    for drop, _ in dropped:
+            deferred.dropped[table] = _deferred(conn, table)
+    for drop in deferred.statements:
         conn.exec_driver_sql(drop)
-    yield [drop for drop, _ in dropped]
-    _rebuild(conn, dropped, progress)
+    yield deferred
+    deferred.rebuild(conn, list(deferred.dropped))

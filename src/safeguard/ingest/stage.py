@@ -202,7 +202,7 @@ def _load(
             writer=writer,
         )
         delivered = sum(f.size for f in info.files)
-        with deferred_indexes(conn, delivered, progress):
+        with deferred_indexes(conn, delivered, progress) as ctx.deferred:
             fmt.load(ctx, root, info)
             ctx.quarantine.flush()
             writer.drain()

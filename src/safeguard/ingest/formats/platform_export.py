@@ -44,6 +44,13 @@ TABLES: tuple[tuple[str, Loader], ...] = (
     ("messages", load_messages),
 )
 
+#: Store tables that no later table of the load order writes to, by the table finishing them.
+_FINISHES = {
+    "logins": ("identifier", "login_event"),
+    "files": ("file_event",),
+    "messages": ("message",),
+}
+
 
 def _read_manifest(root: Path) -> dict[str, Any]:
     path = root / MANIFEST
@@ -154,6 +161,7 @@ class PlatformExport:
                 continue
             with ctx.progress.task(f"ingest {file.name}", file.size) as task:
                 loader(ctx, file.name, read_table(file.path, task.advance))
+            ctx.tables_done(*_FINISHES.get(table, ()))
         known = {t for t, _ in TABLES}
         for name in sorted(set(by_table) - known):
             ctx.notes.append(f"{by_table[name].name}: not a table of this format; kept as evidence")
