@@ -45,7 +45,9 @@ TABLE_SUFFIXES = (".csv", ".jsonl", ".parquet")
 MAX_COLUMNS = 1000
 #: Largest header line read when looking for the column names.
 _MAX_HEADER_BYTES = 1 << 20
-_BLOCK_SIZE = 32 << 20
+#: CSV bytes parsed at a time; also the longest record a CSV table may hold. pyarrow reads
+#: about 35 blocks ahead of the loader, so this bounds ingest memory too.
+_BLOCK_SIZE = 16 << 20
 
 
 @dataclass(frozen=True)
@@ -201,6 +203,10 @@ def read_csv(path: Path, on_read: Callable[[int], None] | None = None) -> Iterat
             yield TableBatch(empty, _lines(line, 0, bad), bad)
         consumed.finish()
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        if "straddl" in str(exc):
+            raise DeliveryRejected(
+                f"{path.name}: a record is longer than {_BLOCK_SIZE >> 20} MB"
+            ) from exc
         raise DeliveryRejected(f"{path.name}: cannot be read as CSV: {exc}") from exc
     finally:
         source.close()

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from safeguard.config import Settings
 from safeguard.errors import DeliveryRejected
-from safeguard.ingest import run
+from safeguard.ingest import run, tables
 from safeguard.ingest.testing import write_manifest, write_platform_export
 from safeguard.store.db import Store
 from safeguard.store.models import Account, Delivery, FileEvent, Message, QuarantinedRow
@@ -191,3 +191,14 @@ def test_malformed_jsonl_lines_are_quarantined(tmp_path: Path, sqlite_store: Sto
         (2, "bad_row"),
         (3, "bad_row"),
     ]
+
+
+def test_a_record_longer_than_a_csv_block_rejects_the_delivery(
+    tmp_path: Path, sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tables, "_BLOCK_SIZE", 1 << 20)
+    huge = "x" * (2 << 20)
+    d = write_platform_export(tmp_path / "d", {"accounts": [{"account_id": "a1", "bio": huge}]})
+    with pytest.raises(DeliveryRejected, match="a record is longer than 1 MB"):
+        run(sqlite_store, _settings(tmp_path), d, "op")
+    assert _count(sqlite_store, Account) == 0
