@@ -26,6 +26,7 @@ from safeguard.pipeline import (
     run_pipeline,
     synth_inputs,
 )
+from safeguard.refdata import uk
 from safeguard.store.models import Operation, StageRun
 from safeguard.track import OperationSummary
 
@@ -44,9 +45,10 @@ def print_summary(summary: OperationSummary) -> None:
         table.add_row(f"  tier {tier}", f"{n:,}")
     table.add_row("draft packages", f"{sum(summary.packages_by_force.values()):,}")
     console.print(table)
-    forces = Table("force", "packages", title="Packages per force")
+    names = uk.forces()
+    forces = Table("force", "id", "packages", title="Draft packages per force")
     for force, n in sorted(summary.packages_by_force.items(), key=lambda kv: -kv[1]):
-        forces.add_row(force, str(n))
+        forces.add_row(names[force].name if force in names else force, force, f"{n:,}")
     console.print(forces)
 
 
