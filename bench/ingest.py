@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import tempfile
@@ -47,12 +48,17 @@ def _tables(delivery: Path) -> list[Path]:
     return [delivery / name for name in sorted(listed)]
 
 
+#: CPU seconds (all threads of this process) of the last timed run, by name.
+CPU: dict[str, float] = {}
+
+
 def _duckdb(delivery: Path, work: Path) -> float:
     con = duckdb.connect(str(work / "anchor.duckdb"))
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for path in _tables(delivery):
         con.execute(f"CREATE TABLE {path.stem} AS SELECT * FROM read_csv('{path}')")
     elapsed = time.perf_counter() - started
+    CPU["duckdb"] = time.process_time() - cpu
     con.close()
     return elapsed
 
@@ -60,9 +66,10 @@ def _duckdb(delivery: Path, work: Path) -> float:
 def _ours(delivery: Path, url: str, work: Path) -> tuple[float, int]:
     store = Store.open_url(url)
     settings = Settings(data_dir=work / "data", database_url=url)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     result = run(store, settings, delivery, "bench")
     elapsed = time.perf_counter() - started
+    CPU[store.dialect] = time.process_time() - cpu
     store.dispose()
     return elapsed, result.accepted + result.quarantined
 
@@ -108,6 +115,9 @@ def main() -> None:
         "duckdb_s": round(anchor, 2),
         "ours_postgres_s": None if pg is None else round(pg, 2),
         "rows_per_s_sqlite": round(rows / ours),
+        "ours_sqlite_cpu_s": round(CPU["sqlite"], 2),
+        "duckdb_cpu_s": round(CPU["duckdb"], 2),
+        "load_avg_1m": round(os.getloadavg()[0], 2),
         "peak_rss_mb_ours": round(rss_mb),
     }
     print(f"rows (accepted + quarantined): {rows:,}")
@@ -115,6 +125,8 @@ def main() -> None:
     if pg is not None:
         print(f"ours, PostgreSQL: {pg:8.2f} s  ({rows / pg:,.0f} rows/s)")
     print(f"DuckDB read_csv:  {anchor:8.2f} s")
+    print(f"CPU seconds: ours (SQLite) {CPU['sqlite']:.2f}, DuckDB {CPU['duckdb']:.2f}"
+          f"   load average {os.getloadavg()[0]:.2f}")  # fmt: skip
     print(f"ratio ours/DuckDB: {ours / anchor:.2f}x   peak RSS (ours): {rss_mb:,.0f} MB")
     print(json.dumps(figures))
 

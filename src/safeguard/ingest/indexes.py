@@ -41,6 +41,9 @@ _POSTGRES_INDEXES = (
     " WHERE t.relname = :t AND t.relnamespace = current_schema()::regnamespace"
     " AND NOT x.indisprimary AND NOT x.indisunique ORDER BY c.relname"
 )
+#: SQLite page cache (KiB, as a negative PRAGMA value) while a delivery loads: rows are
+#: appended, so a smaller cache than the store's default costs little time and memory.
+_LOAD_CACHE = -64_000
 #: Worker threads SQLite may use to sort while it builds an index.
 _SORT_THREADS = 2
 
@@ -109,6 +112,24 @@ def deferred_indexes(
     with it) and the rest are rebuilt on the way out. If the block raises, nothing is
     rebuilt: the caller's transaction rolls back and the drops with it.
     """
+    if conn.dialect.name == "sqlite":
+        with _sqlite_cache(conn):
+            yield from _deferring(conn, delivered_bytes, progress)
+    else:
+        yield from _deferring(conn, delivered_bytes, progress)
+
+
+@contextmanager
+def _sqlite_cache(conn: Connection) -> Iterator[None]:
+    before = conn.execute(text("PRAGMA cache_size")).scalar_one()
+    conn.exec_driver_sql(f"PRAGMA cache_size = {_LOAD_CACHE}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
+
+
+def _deferring(conn: Connection, delivered_bytes: int, progress: Progress) -> Iterator[Deferred]:
     new_rows = delivered_bytes // ROW_BYTES
     deferred = Deferred(progress)
     for table in DEFERRED_TABLES:

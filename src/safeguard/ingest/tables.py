@@ -47,7 +47,7 @@ MAX_COLUMNS = 1000
 _MAX_HEADER_BYTES = 1 << 20
 #: CSV bytes parsed at a time; also the longest record a CSV table may hold. pyarrow reads
 #: about 35 blocks ahead of the loader, so this bounds ingest memory too.
-_BLOCK_SIZE = 16 << 20
+_BLOCK_SIZE = 12 << 20
 
 
 @dataclass(frozen=True)
