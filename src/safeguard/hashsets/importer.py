@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from safeguard.errors import HashSetError
+from safeguard.hashsets.catalog import EXPORT_FIELDS
 from safeguard.hashsets.categories import CategoryScheme, load_scheme
 from safeguard.hashsets.entries import ParsedEntry
 from safeguard.hashsets.formats import HashSetFormat, resolve_format
@@ -32,20 +33,7 @@ from safeguard.store.runs import record_run
 __all__ = ["ENTRY_COLUMNS", "ImportResult", "file_sha256", "import_hash_set"]
 
 #: Columns of ``hash_entry`` an import writes, in row order.
-ENTRY_COLUMNS = (
-    "hash_set_id",
-    "md5",
-    "sha1",
-    "sha256",
-    "pdq",
-    "category",
-    "source_category",
-    "victim_identified",
-    "series",
-    "distributed",
-    "note",
-    "added_version",
-)
+ENTRY_COLUMNS = ("hash_set_id", *EXPORT_FIELDS, "added_version")
 _KEY_FIELDS = slice(1, 11)  # everything that identifies an entry's content
 
 
