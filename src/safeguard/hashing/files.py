@@ -6,7 +6,9 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["FileHashes", "hash_file"]
+from safeguard.progress import NULL_PROGRESS, Progress
+
+__all__ = ["FileHashes", "hash_file", "sha256_file"]
 
 _CHUNK = 1 << 20
 
@@ -43,3 +45,15 @@ def hash_file(path: Path) -> FileHashes:
             sha256.update(chunk)
             size += got
     return FileHashes(md5.hexdigest(), sha1.hexdigest(), sha256.hexdigest(), size)
+
+
+def sha256_file(path: Path, progress: Progress = NULL_PROGRESS) -> tuple[str, int]:
+    """SHA-256 (lower-case hex) and size of a file, read in chunks, with a progress task."""
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as fh, progress.task(f"checksum {path.name}", path.stat().st_size) as t:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+            t.advance(len(chunk))
+    return digest.hexdigest(), size

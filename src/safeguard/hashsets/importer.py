@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from safeguard.errors import HashSetError
+from safeguard.hashing.files import sha256_file
 from safeguard.hashsets.catalog import EXPORT_FIELDS
 from safeguard.hashsets.categories import CategoryScheme, load_scheme
 from safeguard.hashsets.entries import ParsedEntry
@@ -30,7 +31,7 @@ from safeguard.store.db import Store
 from safeguard.store.models import HashEntry, HashSet, HashSetVersion
 from safeguard.store.runs import record_run
 
-__all__ = ["ENTRY_COLUMNS", "ImportResult", "file_sha256", "import_hash_set"]
+__all__ = ["ENTRY_COLUMNS", "ImportResult", "import_hash_set"]
 
 #: Columns of ``hash_entry`` an import writes, in row order.
 ENTRY_COLUMNS = ("hash_set_id", *EXPORT_FIELDS, "added_version")
@@ -46,14 +47,6 @@ class ImportResult:
     checksum: str
     unchanged: bool
     counts: dict[str, Any] = field(default_factory=dict)
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _key(values: Iterable[object]) -> bytes:
@@ -233,7 +226,7 @@ def import_hash_set(
     }
     with record_run(store, None, "hashsets-import", config) as rec:
         with rec.timed("checksum"):
-            checksum = file_sha256(path)
+            checksum, _size = sha256_file(path)
         with rec.timed("import"), store.transaction() as conn:
             result = _import(conn, req, checksum, progress)
         rec.counts.update(result.counts, version=result.version, unchanged=result.unchanged)

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from safeguard.config import Settings
 from safeguard.errors import DeliveryRejected
+from safeguard.hashing.files import sha256_file
 from safeguard.ingest import evidence
 from safeguard.ingest.context import IngestContext
 from safeguard.ingest.formats import (
@@ -24,7 +25,6 @@ from safeguard.ingest.formats import (
     detect_format,
     get_format,
 )
-from safeguard.ingest.formats.base import sha256_file
 from safeguard.ingest.indexes import deferred_indexes
 from safeguard.ingest.quarantine import Quarantine
 from safeguard.ingest.unpack import ARCHIVE_SUFFIXES, Limits, is_archive, unpacked

@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from safeguard.hashing.files import sha256_file
 from safeguard.synth.accounts import Accounts
 from safeguard.synth.network import Network
 from safeguard.synth.params import PRODUCED_AT
 from safeguard.synth.persons import Persons
-from safeguard.synth.tables import sha256_file
 
 __all__ = ["GRADING", "ground_truth", "write_json", "write_json_rows", "write_manifest"]
 
@@ -53,7 +53,7 @@ def write_json_rows(path: Path, value: dict[str, Any]) -> None:
 
 def write_manifest(delivery: Path, tables: list[str]) -> dict[str, str]:
     """Write manifest.json listing the SHA-256 of every table; returns those checksums."""
-    files = {name: sha256_file(delivery / name) for name in tables}
+    files = {name: sha256_file(delivery / name)[0] for name in tables}
     write_json(delivery / "manifest.json", {
         "format": "safeguard-platform-export",
         "version": 1,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import binascii
-import hashlib
 from pathlib import Path
 from types import TracebackType
 
@@ -13,7 +12,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 from numpy.typing import NDArray
 
-__all__ = ["TableWriter", "hex_strings", "iso_timestamps", "sha256_file", "string_table"]
+__all__ = ["TableWriter", "hex_strings", "iso_timestamps", "string_table"]
 
 _WRITE_OPTIONS = pcsv.WriteOptions(quoting_style="needed", include_header=True)
 
@@ -64,11 +63,3 @@ class TableWriter:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 22):
-            digest.update(block)
-    return digest.hexdigest()

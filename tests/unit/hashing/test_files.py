@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from safeguard.hashing import FileHashes, hash_file
+from safeguard.hashing.files import sha256_file
 
 
 @pytest.mark.parametrize("size", [0, 1, (1 << 20) - 1, (1 << 20) + 1, 5 * (1 << 20) // 2])
@@ -20,6 +21,7 @@ def test_hash_file_agrees_with_hashlib_across_chunk_boundaries(tmp_path: Path, s
         sha256=hashlib.sha256(data).hexdigest(),
         size=size,
     )
+    assert sha256_file(path) == (hashlib.sha256(data).hexdigest(), size)
 
 
 def test_missing_file_raises_oserror(tmp_path: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -13,9 +12,8 @@ from safeguard.errors import DeliveryRejected
 from safeguard.ingest.context import IngestContext
 from safeguard.progress import NULL_PROGRESS, Progress
 
-__all__ = ["DeliveryFile", "DeliveryFormat", "DeliveryInfo", "safe_member", "sha256_file"]
+__all__ = ["DeliveryFile", "DeliveryFormat", "DeliveryInfo", "safe_member"]
 
-_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -61,18 +59,6 @@ class DeliveryFormat(Protocol):
     def load(self, ctx: IngestContext, root: Path, info: DeliveryInfo) -> None:
         """Write the delivery's records through ``ctx`` (inside the caller's transaction)."""
         ...
-
-
-def sha256_file(path: Path, progress: Progress = NULL_PROGRESS) -> tuple[str, int]:
-    """SHA-256 hex digest and size of a file, read in chunks."""
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as fh, progress.task(f"checksum {path.name}", path.stat().st_size) as t:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-            t.advance(len(chunk))
-    return digest.hexdigest(), size
 
 
 def safe_member(root: Path, name: str) -> Path:

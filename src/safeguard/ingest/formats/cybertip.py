@@ -14,9 +14,10 @@ from pathlib import Path
 
 from safeguard.config import Settings
 from safeguard.errors import DeliveryRejected
+from safeguard.hashing.files import sha256_file
 from safeguard.ingest.context import IngestContext
 from safeguard.ingest.cybertip.store import store_reports
-from safeguard.ingest.formats.base import DeliveryFile, DeliveryInfo, sha256_file
+from safeguard.ingest.formats.base import DeliveryFile, DeliveryInfo
 from safeguard.ingest.xmltree import BadXml, XmlElement, parse_xml
 from safeguard.progress import NULL_PROGRESS, Progress
 

@@ -11,8 +11,9 @@ from typing import Any
 
 from safeguard.config import Settings
 from safeguard.errors import DeliveryRejected
+from safeguard.hashing.files import sha256_file
 from safeguard.ingest.context import IngestContext
-from safeguard.ingest.formats.base import DeliveryFile, DeliveryInfo, safe_member, sha256_file
+from safeguard.ingest.formats.base import DeliveryFile, DeliveryInfo, safe_member
 from safeguard.ingest.normalise import parse_timestamp
 from safeguard.ingest.platform.accounts import load_accounts
 from safeguard.ingest.platform.events import (
