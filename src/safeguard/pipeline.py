@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from safeguard import assess, attribute, ingest, match, package, resolve, track
@@ -24,7 +24,6 @@ __all__ = [
     "STAGES",
     "HashSetInput",
     "PipelineInputs",
-    "StepTiming",
     "rerun_stage",
     "run_pipeline",
     "synth_inputs",
@@ -46,11 +45,6 @@ class PipelineInputs:
     register: Path | None = None
     geoip_city: Path | None = None
     geoip_anonymous: Path | None = None
-
-
-@dataclass
-class StepTiming:
-    steps: list[tuple[str, float]] = field(default_factory=list)
 
 
 def synth_inputs(synth_dir: Path, delivery: Path | None = None) -> PipelineInputs:

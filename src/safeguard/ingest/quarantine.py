@@ -21,8 +21,7 @@ __all__ = ["MAX_RAW_CHARS", "Quarantine"]
 #: Quarantined raw rows and details are cut to this many characters (a 10 MB field stays out).
 MAX_RAW_CHARS = 65_536
 _MAX_VALUE_CHARS = 200
-#: ``column`` is reserved in PostgreSQL, hence quoted.
-_COLUMNS = ("delivery_id", "file", "line", '"column"', "reason", "detail", "raw")
+_COLUMNS = ("delivery_id", "file", "line", "column", "reason", "detail", "raw")
 _FLUSH = 20_000
 
 

@@ -84,7 +84,6 @@ def bulk_insert(
     Columns the caller leaves out get the model's Python-side default (the same value for
     every row of the call), as an ORM insert would.
     """
-    columns = tuple(c.strip('"') for c in columns)
     extra = _missing_defaults(table, columns)
     if extra:
         columns = (*columns, *extra)
