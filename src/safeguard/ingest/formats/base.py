@@ -15,7 +15,6 @@ from safeguard.progress import NULL_PROGRESS, Progress
 __all__ = ["DeliveryFile", "DeliveryFormat", "DeliveryInfo", "safe_member"]
 
 
-
 @dataclass(frozen=True)
 class DeliveryFile:
     """One file of a delivery: its path relative to the delivery root, digest and size."""
