@@ -57,12 +57,18 @@ class Identifier(Base):
 
 
 class LoginEvent(Base):
+    """A login (or registration, upload...) from an IP address.
+
+    Event tables are indexed only for the queries the stages run (rows by account); every
+    index costs time on each big delivery, so one is added with the query that needs it.
+    """
+
     __tablename__ = "login_event"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
     delivery_id: Mapped[int] = mapped_column(ForeignKey("delivery.id"))
     ts: Mapped[datetime] = mapped_column(UtcDateTime)
-    ip: Mapped[str] = mapped_column(String(45), index=True)
+    ip: Mapped[str] = mapped_column(String(45))
     kind: Mapped[str] = mapped_column(String(20), default="login")
     port: Mapped[int | None] = mapped_column(nullable=True)
     user_agent: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -83,7 +89,7 @@ class FileEvent(Base):
     counterpart_platform_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     file_name: Mapped[str | None] = mapped_column(Text, nullable=True)
     file_size: Mapped[int | None] = mapped_column(BigId, nullable=True)
-    md5: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    md5: Mapped[str | None] = mapped_column(String(32), nullable=True)
     sha1: Mapped[str | None] = mapped_column(String(40), nullable=True)
     sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     pdq: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 03:37:34.116509
+Create Date: 2026-11-23 05:38:15.707737
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy import Text
-from sqlalchemy.dialects import postgresql, sqlite
 
 import safeguard.store.models.base
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -704,7 +705,6 @@ def upgrade() -> None:
             ["counterpart_account_id"],
             unique=False,
         )
-        batch_op.create_index(batch_op.f("ix_file_event_md5"), ["md5"], unique=False)
 
     op.create_table(
         "identifier",
@@ -803,7 +803,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("login_event", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_login_event_account_id"), ["account_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_login_event_ip"), ["ip"], unique=False)
 
     op.create_table(
         "message",
@@ -941,7 +940,6 @@ def downgrade() -> None:
 
     op.drop_table("message")
     with op.batch_alter_table("login_event", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_login_event_ip"))
         batch_op.drop_index(batch_op.f("ix_login_event_account_id"))
 
     op.drop_table("login_event")
@@ -957,7 +955,6 @@ def downgrade() -> None:
 
     op.drop_table("identifier")
     with op.batch_alter_table("file_event", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_file_event_md5"))
         batch_op.drop_index(batch_op.f("ix_file_event_counterpart_account_id"))
         batch_op.drop_index(batch_op.f("ix_file_event_account_id"))
 
