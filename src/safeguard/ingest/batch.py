@@ -16,7 +16,6 @@ from safeguard.ingest.checks import Issue, Mask, mask
 from safeguard.ingest.context import IngestContext
 from safeguard.ingest.quarantine import raw_text
 from safeguard.ingest.reasons import Reason
-from safeguard.ingest.sink import insert_columns
 from safeguard.ingest.tables import TableBatch
 
 __all__ = ["BatchCheck"]
@@ -106,11 +105,11 @@ class BatchCheck:
         return self._slices(kept, count)
 
     def store(self, table: str, names: Sequence[str], columns: Sequence[pa.Array | Any]) -> int:
-        """Write the accepted rows of ``columns`` to ``table`` column-wise (on the writer
-        thread, if any); return the count."""
+        """Hand the accepted rows of ``columns`` to the context's sink for ``table``
+        (on the writer thread, if any); return the count."""
         kept, count = self._kept(columns)
         if count:
-            self.ctx.write(insert_columns, table, names, kept)
+            self.ctx.store_columns(table, names, kept)
         return count
 
     @staticmethod

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 
 from safeguard.ingest.indexes import Deferred
 from safeguard.ingest.quarantine import Quarantine
+from safeguard.ingest.sink import ColumnSink, CopySink
 from safeguard.ingest.writer import Writer
 from safeguard.progress import NULL_PROGRESS, Progress
 
@@ -39,7 +40,9 @@ class IngestContext:
     """The open transaction, the delivery's ids, the quarantine and the counts.
 
     Bulk writes may go to a background :class:`Writer` (:meth:`write`); :attr:`conn` waits
-    for them first, so anything else done on the connection comes after them.
+    for them first, so anything else done on the connection comes after them. Event rows go
+    column-wise to the :class:`ColumnSink` (:meth:`store_columns`) and are in their store
+    table once it is published (:meth:`publish`, :meth:`tables_done`).
     """
 
     connection: Connection
@@ -56,6 +59,7 @@ class IngestContext:
     notes: list[str] = field(default_factory=list)
     writer: Writer | None = None
     deferred: Deferred | None = None
+    sink: ColumnSink = field(default_factory=CopySink)
 
     @property
     def conn(self) -> Connection:
@@ -71,9 +75,19 @@ class IngestContext:
         else:
             self.writer.submit(write, self.connection, *args)
 
+    def store_columns(self, table: str, columns: Sequence[str], values: Sequence[Any]) -> None:
+        """Hand rows given column-wise (Arrow arrays, or one constant) to the sink."""
+        self.write(self.sink.append, table, columns, values)
+
+    def publish(self, *tables: str) -> None:
+        """Make the rows handed to the sink for ``tables`` rows of the store's tables before
+        anything else is done on the connection (no more rows may go to them)."""
+        self.write(self.sink.publish, tables)
+
     def tables_done(self, *tables: str) -> None:
-        """No more rows go to ``tables`` in this delivery: rebuild their deferred indexes
-        (on the writer thread, in order, while the loader goes on)."""
+        """No more rows go to ``tables`` in this delivery: publish them and rebuild their
+        deferred indexes (on the writer thread, in order, while the loader goes on)."""
+        self.publish(*tables)
         if self.deferred is not None:
             self.write(self.deferred.rebuild, tables)
 

@@ -27,6 +27,7 @@ from safeguard.ingest.formats import (
 )
 from safeguard.ingest.indexes import deferred_indexes
 from safeguard.ingest.quarantine import Quarantine
+from safeguard.ingest.sink import column_sink
 from safeguard.ingest.unpack import ARCHIVE_SUFFIXES, Limits, is_archive, unpacked
 from safeguard.ingest.writer import Writer
 from safeguard.progress import NULL_PROGRESS, Progress
@@ -188,8 +189,14 @@ def _load(
 ) -> IngestResult:
     settings: Settings = kw["settings"]
     progress: Progress = kw["progress"]
-    # The writer is left (idle) before the transaction commits or rolls back.
-    with ExitStack() as after_commit, store.transaction() as conn, Writer() as writer:
+    # The writer is left (idle) before the transaction commits or rolls back; the sink is
+    # closed after it has.
+    with (
+        column_sink(store.dialect, settings.data_dir / "staging") as sink,
+        ExitStack() as after_commit,
+        store.bulk_transaction() as conn,
+        Writer() as writer,
+    ):
         delivery_id = _insert_delivery(conn, op_id, fmt, info, kw["user"])
         _keep_files(conn, delivery_id, info, settings)
         ctx = IngestContext(
@@ -200,10 +207,12 @@ def _load(
             quarantine=Quarantine(lambda: ctx.conn, delivery_id),
             progress=progress,
             writer=writer,
+            sink=sink,
         )
         delivered = sum(f.size for f in info.files)
         with deferred_indexes(conn, delivered, progress) as ctx.deferred:
             fmt.load(ctx, root, info)
+            ctx.publish(*sink.pending)
             ctx.quarantine.flush()
             writer.drain()
         result = _result(ctx, fmt)

@@ -120,6 +120,33 @@ class Store:
         with self.engine.begin() as conn:
             yield conn
 
+    @contextmanager
+    def bulk_transaction(self) -> Iterator[Connection]:
+        """:meth:`transaction` for a bulk load whose writer guarantees its own references.
+
+        SQLite: foreign keys are not enforced inside it (the pragma only changes between
+        transactions), and databases the load attaches are detached once it has ended.
+        PostgreSQL: the same as :meth:`transaction` (loads there drop and re-add foreign
+        keys, checking every row in one join).
+        """
+        if self.dialect != "sqlite":
+            with self.transaction() as conn:
+                yield conn
+            return
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
+            try:
+                with conn.begin():
+                    yield conn
+            finally:
+                attached = conn.exec_driver_sql("PRAGMA database_list").all()
+                for _, name, _ in attached:
+                    if name not in ("main", "temp"):
+                        conn.exec_driver_sql(f'DETACH DATABASE "{name}"')
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()
+
     def operation_id(self, name: str, *, create: bool = False, user: str = "") -> int:
         with self.session() as s:
             op_id = s.scalar(select(Operation.id).where(Operation.name == name))

@@ -55,7 +55,7 @@ def _uses_index(store: Store) -> bool:
         return True
     with store.transaction() as conn:
         plan = conn.execute(
-            text("EXPLAIN QUERY PLAN SELECT * FROM login_event WHERE ip = '10.0.0.5'")
+            text("EXPLAIN QUERY PLAN SELECT * FROM login_event WHERE account_id = 1")
         ).all()
     return "INDEX" in " ".join(str(r[-1]) for r in plan)
 

@@ -159,6 +159,17 @@ def test_events_resolve_accounts_and_normalise_values(
     assert result.reasons["identifiers.csv"] == {"bad_enum": 1}
 
 
+def test_every_stored_reference_resolves(tmp_path: Path, delivery: Path) -> None:
+    """SQLite loads without enforcing foreign keys row by row; every reference must hold."""
+    url = f"sqlite:///{tmp_path / 'fk.db'}"
+    store = Store.open_url(url)
+    run(store, Settings(data_dir=tmp_path / "data", database_url=url), delivery, "op-test")
+    with store.transaction() as conn:
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM file_event").scalar_one() > 0
+        assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+    store.dispose()
+
+
 def test_quarantined_rows_say_where_and_why(
     store: Store, settings: Settings, delivery: Path
 ) -> None:

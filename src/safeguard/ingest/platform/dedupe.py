@@ -65,6 +65,7 @@ class KeyTracker:
 
     def _delete(self, ctx: IngestContext, keys: list[str]) -> None:
         t, k = self.table, self.key_column
+        ctx.publish(t)
         ctx.conn.execute(text("CREATE TEMP TABLE IF NOT EXISTS ingest_dup_keys (k TEXT)"))
         ctx.conn.execute(text("DELETE FROM ingest_dup_keys"))
         ctx.conn.execute(

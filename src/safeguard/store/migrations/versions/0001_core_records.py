@@ -12,10 +12,9 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy import Text
+from sqlalchemy.dialects import postgresql, sqlite
 
 import safeguard.store.models.base
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects import sqlite
 
 revision: str = "0001"
 down_revision: str | None = None
