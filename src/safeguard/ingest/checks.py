@@ -74,6 +74,22 @@ def _cast_rows(values: pa.Array) -> pa.Array:
     return pa.array(out, type=_TS_TYPE)
 
 
+#: Below this many values a refused cast is redone row by row.
+_ROWWISE = 256
+
+
+def _cast_halves(values: pa.Array) -> pa.Array:
+    """The vectorised cast, split in halves around the values it refuses (few, in practice):
+    only the pieces holding one are parsed row by row."""
+    try:
+        return pc.cast(values, _TS_TYPE)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        if len(values) <= _ROWWISE:
+            return _cast_rows(values)
+    half = len(values) // 2
+    return pa.concat_arrays([_cast_halves(values.slice(0, half)), _cast_halves(values.slice(half))])
+
+
 def _parse_timestamps(values: pa.Array) -> pa.Array:
     """UTC timestamps of the parseable values, null elsewhere (fast path: one vectorised cast)."""
     try:
@@ -81,11 +97,7 @@ def _parse_timestamps(values: pa.Array) -> pa.Array:
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
     shaped = mask(pc.match_substring_regex(values, _TS_SHAPE))
-    candidates = pc.if_else(pa.array(shaped), values, pa.scalar(None, pa.string()))
-    try:
-        return pc.cast(candidates, _TS_TYPE)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return _cast_rows(candidates)
+    return _cast_halves(pc.if_else(pa.array(shaped), values, pa.scalar(None, pa.string())))
 
 
 def check_timestamp(values: pa.Array) -> tuple[pa.Array, list[Issue]]:
