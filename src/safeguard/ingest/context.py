@@ -60,6 +60,7 @@ class IngestContext:
     writer: Writer | None = None
     deferred: Deferred | None = None
     sink: ColumnSink = field(default_factory=CopySink)
+    rejection: Callable[[], None] = lambda: None
 
     @property
     def conn(self) -> Connection:
@@ -74,6 +75,11 @@ class IngestContext:
             write(self.connection, *args)
         else:
             self.writer.submit(write, self.connection, *args)
+
+    def raise_if_rejected(self) -> None:
+        """Raise if the delivery has already been found unacceptable (by ``rejection``,
+        which checks the files being verified in the background)."""
+        self.rejection()
 
     def store_columns(self, table: str, columns: Sequence[str], values: Sequence[Any]) -> None:
         """Hand rows given column-wise (Arrow arrays, or one constant) to the sink."""

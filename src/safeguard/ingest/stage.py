@@ -159,11 +159,11 @@ def _insert_delivery(
     return int(result.inserted_primary_key[0])
 
 
-def _keep_files(conn: Connection, delivery_id: int, info: DeliveryInfo, settings: Settings) -> None:
-    rows = []
-    for f in info.files:
-        kept = evidence.keep(settings.evidence_dir, f.path, f.sha256)
-        rows.append((delivery_id, f.name, f.sha256, f.size, str(kept)))
+def _record_files(conn: Connection, delivery_id: int, info: DeliveryInfo, kept: list[Path]) -> None:
+    rows = [
+        (delivery_id, f.name, f.sha256, f.size, str(path))
+        for f, path in zip(info.files, kept, strict=True)
+    ]
     bulk_insert(
         conn, "delivery_file", ("delivery_id", "path", "sha256", "size", "evidence_path"), rows
     )
@@ -190,15 +190,15 @@ def _load(
     settings: Settings = kw["settings"]
     progress: Progress = kw["progress"]
     # The writer is left (idle) before the transaction commits or rolls back; the sink is
-    # closed after it has.
+    # closed after it has. The files are verified and kept as evidence while they load.
     with (
         column_sink(store.dialect, settings.data_dir / "staging") as sink,
         ExitStack() as after_commit,
         store.bulk_transaction() as conn,
+        evidence.Keeper(settings.evidence_dir, info.files, progress) as keeper,
         Writer() as writer,
     ):
         delivery_id = _insert_delivery(conn, op_id, fmt, info, kw["user"])
-        _keep_files(conn, delivery_id, info, settings)
         ctx = IngestContext(
             connection=conn,
             operation_id=op_id,
@@ -208,6 +208,7 @@ def _load(
             progress=progress,
             writer=writer,
             sink=sink,
+            rejection=keeper.check,
         )
         delivered = sum(f.size for f in info.files)
         with deferred_indexes(conn, delivered, progress) as ctx.deferred:
@@ -215,6 +216,7 @@ def _load(
             ctx.publish(*sink.pending)
             ctx.quarantine.flush()
             writer.drain()
+        _record_files(conn, delivery_id, info, keeper.kept())
         result = _result(ctx, fmt)
         conn.execute(
             update(Delivery).where(Delivery.id == delivery_id).values(report=result.report())

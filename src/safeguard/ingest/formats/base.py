@@ -17,12 +17,17 @@ __all__ = ["DeliveryFile", "DeliveryFormat", "DeliveryInfo", "safe_member"]
 
 @dataclass(frozen=True)
 class DeliveryFile:
-    """One file of a delivery: its path relative to the delivery root, digest and size."""
+    """One file of a delivery: its path relative to the delivery root, digest and size.
+
+    ``verified``: ``sha256`` was computed from the file; otherwise it is what the delivery's
+    manifest says, checked while the file is kept as evidence (during the load).
+    """
 
     name: str
     path: Path
     sha256: str
     size: int
+    verified: bool = True
 
 
 @dataclass
