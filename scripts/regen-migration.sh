@@ -13,5 +13,5 @@ from safeguard.store.db import alembic_config
 command.revision(alembic_config(f"sqlite:///{sys.argv[1]}"), message="core records",
                  autogenerate=True, rev_id="0001")
 PY
-.venv/bin/ruff check -q --fix src/safeguard/store/migrations/versions/
 .venv/bin/ruff format -q src/safeguard/store/migrations/versions/
+.venv/bin/ruff check -q --fix --select I src/safeguard/store/migrations/versions/

@@ -85,7 +85,7 @@ class FileEvent(Base):
     platform_event_id: Mapped[str] = mapped_column(String(200))
     ts: Mapped[datetime] = mapped_column(UtcDateTime)
     direction: Mapped[str] = mapped_column(String(10))
-    counterpart_account_id: Mapped[int | None] = mapped_column(BigId, nullable=True, index=True)
+    counterpart_account_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
     counterpart_platform_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     file_name: Mapped[str | None] = mapped_column(Text, nullable=True)
     file_size: Mapped[int | None] = mapped_column(BigId, nullable=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 05:38:15.707737
+Create Date: 2026-11-23 05:47:53.517065
 """
 
 from __future__ import annotations
@@ -699,11 +699,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("file_event", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_file_event_account_id"), ["account_id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_file_event_counterpart_account_id"),
-            ["counterpart_account_id"],
-            unique=False,
-        )
 
     op.create_table(
         "identifier",
@@ -954,7 +949,6 @@ def downgrade() -> None:
 
     op.drop_table("identifier")
     with op.batch_alter_table("file_event", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_file_event_counterpart_account_id"))
         batch_op.drop_index(batch_op.f("ix_file_event_account_id"))
 
     op.drop_table("file_event")
