@@ -13,9 +13,12 @@ table is :meth:`~ColumnSink.publish`-ed, inside the delivery's transaction.
   database per table, which nothing else reads. Publishing attaches that file to the
   store's connection and copies the rows with one ``INSERT ... SELECT``, in SQLite's own
   code: about three times cheaper than binding every value from Python, and the loader's
-  checks of the next batch run alongside. Row order, and so id order, is the delivered
-  order. The staging files are removed when the sink closes; the store never depends on
-  them (a killed ingest leaves them behind, and the next ingest removes them).
+  checks of the next batch run alongside. A big table is also published every
+  :data:`EARLY_ROWS` rows while it loads (as far as SQLite's limit on attached databases
+  allows: files stay attached until the transaction ends), so that copying overlaps the
+  checks instead of following them. Row order, and so id order, is the delivered order.
+  The staging files are removed when the sink closes; the store never depends on them (a
+  killed ingest leaves them behind, and the next ingest removes them).
 
 Only for tables whose every column the caller gives (no Python-side defaults to fill in).
 A non-array value is one constant for every row of the table.
@@ -26,6 +29,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import sqlite3
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -36,7 +40,10 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from sqlalchemy import Connection
 
-__all__ = ["SLICE_ROWS", "ColumnSink", "CopySink", "StagingSink", "column_sink"]
+from safeguard.errors import StoreError
+from safeguard.progress import NULL_PROGRESS, Progress
+
+__all__ = ["EARLY_ROWS", "SLICE_ROWS", "ColumnSink", "CopySink", "StagingSink", "column_sink"]
 
 #: Rows written as CSV text at a time (PostgreSQL): bounds the memory of one write.
 SLICE_ROWS = 50_000
@@ -44,6 +51,10 @@ _CSV = pacsv.WriteOptions(include_header=False, batch_size=SLICE_ROWS)
 #: Staging databases: the store's page size (see ``store.db``); no journal and no syncs, as
 #: nothing reads them after a crash.
 _STAGING_PRAGMAS = ("page_size=16384", "journal_mode=OFF", "synchronous=OFF")
+#: Staged rows of one table after which they are published while the table still loads.
+EARLY_ROWS = 2_000_000
+#: Attachments kept free for the final publish of each event table.
+_RESERVED_ATTACHMENTS = 3
 
 
 class ColumnSink(Protocol):
@@ -125,29 +136,34 @@ class _Staged:
     columns: list[str]
     constants: dict[str, Any]
     connection: Any  # adbc_driver_manager.dbapi.Connection
+    rows: int = 0
 
 
 class StagingSink:
     """SQLite: rows are appended to a staging database per table and copied into the store
     when the table is published. ``directory`` is private to one ingest."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, progress: Progress = NULL_PROGRESS) -> None:
         self.directory = directory
+        self._progress = progress
         self._open: dict[str, _Staged] = {}
         self._started = 0
+        self._attached = 0
 
     @classmethod
-    def create(cls, parent: Path) -> StagingSink:
+    def create(cls, parent: Path, progress: Progress = NULL_PROGRESS) -> StagingSink:
         """A sink in a new directory under ``parent``, after removing what killed ingests
         left there."""
         parent.mkdir(parents=True, exist_ok=True)
         remove_stale(parent)
-        return cls(Path(tempfile.mkdtemp(prefix=f"ingest-{os.getpid()}-", dir=parent)))
+        directory = Path(tempfile.mkdtemp(prefix=f"ingest-{os.getpid()}-", dir=parent))
+        return cls(directory, progress)
 
     def append(
         self, conn: Connection, table: str, columns: Sequence[str], values: Sequence[Any]
     ) -> None:
-        """Append to ``table``'s staging database (``conn``, the store's, is not used)."""
+        """Append to ``table``'s staging database; past :data:`EARLY_ROWS` rows, publish
+        what is staged (through ``conn``) when another attachment can be spared."""
         if len(columns) != len(values):
             raise ValueError(f"{table}: {len(columns)} columns but {len(values)} values")
         arrays = {c: v for c, v in zip(columns, values, strict=True) if isinstance(v, pa.Array)}
@@ -161,6 +177,15 @@ class StagingSink:
         if data.num_rows:
             with staged.connection.cursor() as cur:
                 cur.adbc_ingest(table, data, mode="append")
+            staged.rows += data.num_rows
+        reserve = max(_RESERVED_ATTACHMENTS, len(self._open))
+        if staged.rows >= EARLY_ROWS and self._can_attach(conn, reserve + 1):
+            self.publish(conn, [table])
+
+    def _can_attach(self, conn: Connection, count: int) -> bool:
+        raw = conn.connection.driver_connection
+        assert isinstance(raw, sqlite3.Connection)
+        return self._attached + count <= raw.getlimit(sqlite3.SQLITE_LIMIT_ATTACHED)
 
     def _start(self, table: str, columns: list[str], constants: dict[str, Any]) -> _Staged:
         import adbc_driver_sqlite.dbapi as adbc_sqlite
@@ -186,14 +211,20 @@ class StagingSink:
             # Closed before the store's connection opens the file: two copies of SQLite (the
             # driver's and Python's) must never have it open at once.
             staged.connection.close()
+            if not self._can_attach(conn, 1):
+                raise StoreError(f"{table}: no more staging databases can be attached")
             conn.exec_driver_sql(f'ATTACH DATABASE ? AS "{staged.schema}"', (str(staged.path),))
+            self._attached += 1
             select = ", ".join("?" if c in staged.constants else f'"{c}"' for c in staged.columns)
             params = tuple(staged.constants[c] for c in staged.columns if c in staged.constants)
-            conn.exec_driver_sql(
-                f'INSERT INTO main."{table}" ({_names(staged.columns)})'
-                f' SELECT {select} FROM "{staged.schema}"."{table}" ORDER BY rowid',
-                params,
-            )
+            description = f"ingest: copy {staged.rows:,} rows of {table} into the store"
+            with self._progress.task(description, staged.rows) as task:
+                conn.exec_driver_sql(
+                    f'INSERT INTO main."{table}" ({_names(staged.columns)})'
+                    f' SELECT {select} FROM "{staged.schema}"."{table}" ORDER BY rowid',
+                    params,
+                )
+                task.advance(staged.rows)
 
     @property
     def pending(self) -> list[str]:
@@ -235,8 +266,10 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def column_sink(dialect: str, staging_parent: Path) -> CopySink | StagingSink:
+def column_sink(
+    dialect: str, staging_parent: Path, progress: Progress = NULL_PROGRESS
+) -> CopySink | StagingSink:
     """The sink for a store of ``dialect``: staging files under ``staging_parent`` on SQLite."""
     if dialect == "postgresql":
         return CopySink()
-    return StagingSink.create(staging_parent)
+    return StagingSink.create(staging_parent, progress)

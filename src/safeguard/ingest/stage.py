@@ -192,7 +192,7 @@ def _load(
     # The writer is left (idle) before the transaction commits or rolls back; the sink is
     # closed after it has. The files are verified and kept as evidence while they load.
     with (
-        column_sink(store.dialect, settings.data_dir / "staging") as sink,
+        column_sink(store.dialect, settings.data_dir / "staging", progress) as sink,
         ExitStack() as after_commit,
         store.bulk_transaction() as conn,
         evidence.Keeper(settings.evidence_dir, info.files, progress) as keeper,

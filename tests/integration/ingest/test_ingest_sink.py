@@ -5,8 +5,11 @@ delivered order; SQLite's staging files never outlive the ingest."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
@@ -15,6 +18,7 @@ from sqlalchemy import Connection, insert, text
 
 from safeguard.ingest import sink
 from safeguard.ingest.sink import StagingSink, column_sink
+from safeguard.progress import NULL_PROGRESS, ProgressTask
 from safeguard.store.db import Store
 from safeguard.store.models import Delivery
 
@@ -102,6 +106,38 @@ def test_staged_rows_stay_out_of_the_store_until_published(
     with store.transaction() as conn:
         names = [r[1] for r in conn.exec_driver_sql("PRAGMA database_list").all()]
         assert not [n for n in names if n.startswith("staging")]  # detached after the commit
+
+
+def test_big_tables_are_published_early_within_the_attachment_limit(
+    sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sink, "EARLY_ROWS", 2)
+    store = sqlite_store
+    op = store.operation_id("op", create=True)
+    delivery = _delivery(store, op)
+    copies: list[str] = []
+
+    class _Copies:
+        @contextmanager
+        def task(self, description: str, total: float | None = None) -> Iterator[ProgressTask]:
+            copies.append(description)
+            with NULL_PROGRESS.task(description, total) as t:
+                yield t
+
+    with StagingSink(tmp_path, _Copies()) as out, store.bulk_transaction() as conn:
+        raw = conn.connection.driver_connection
+        assert isinstance(raw, sqlite3.Connection)
+        raw.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 6)  # 3 kept for final publishes
+        account = _account(conn, op, delivery)
+        for i in range(10):
+            out.append(conn, "message", COLUMNS, _messages(delivery, account, 2 * i, ["x", "y"]))
+        out.publish(conn, out.pending)
+        stored = [r[0] for r in conn.execute(text("SELECT platform_message_id FROM message"))]
+    assert stored == [f"m{i:04d}" for i in range(20)]  # all of them, in delivered order
+    assert copies == [
+        *["ingest: copy 2 rows of message into the store"] * 3,
+        "ingest: copy 14 rows of message into the store",
+    ]
 
 
 def test_a_failed_load_rolls_back_and_removes_the_staging_files(
