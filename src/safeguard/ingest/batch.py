@@ -92,10 +92,13 @@ class BatchCheck:
 
     def _kept(self, columns: Sequence[pa.Array | Any]) -> tuple[list[pa.Array | Any], int]:
         """The accepted rows of ``columns``, counted as accepted (the rest as quarantined)."""
-        keep = pa.array(self.accepted())
-        count = int(self.accepted().sum())
+        refused = int(self.reject.sum())
+        count = self.size - refused
         self._counts.accepted += count
-        self._counts.quarantined += int(self.reject.sum())
+        self._counts.quarantined += refused
+        if not refused:
+            return list(columns), count
+        keep = pa.array(self.accepted())
         return [c.filter(keep) if isinstance(c, pa.Array) else c for c in columns], count
 
     def rows(self, columns: Sequence[pa.Array | Any]) -> Iterator[tuple[Any, ...]]:

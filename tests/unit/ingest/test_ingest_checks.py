@@ -33,3 +33,28 @@ def test_bad_values_among_many_are_found_without_parsing_every_row(
     assert sum(seen) <= 2 * checks._ROWWISE  # only the pieces holding a bad value
     bad = {reason: set(where.nonzero()[0]) for where, reason in issues}
     assert bad == {Reason.BAD_TIMESTAMP: {17, 4999}}
+
+
+def test_hashes_are_lower_cased_and_bad_ones_refused() -> None:
+    good = "0123456789abcdef" * 2
+    values = pa.array([good, None, f" {good.upper()} ", good[:-1], "g" * 32, good])
+    out, issues = checks.check_hex(values, 32)
+    assert out.to_pylist() == [good, None, good, None, None, good]
+    assert [(set(where.nonzero()[0].tolist()), reason) for where, reason in issues] == [
+        ({3, 4}, Reason.BAD_HASH)
+    ]
+
+
+def test_clean_hashes_come_back_unchanged() -> None:
+    values = pa.array(["ab" * 16, None, "cd" * 16])
+    out, issues = checks.check_hex(values, 32)
+    assert out.to_pylist() == values.to_pylist() and issues == []
+
+
+def test_enums_are_case_insensitive_with_a_default_for_empty_cells() -> None:
+    values = pa.array(["upload", " Download ", None, "sideways", "share"])
+    out, issues = checks.check_enum(values, ["upload", "download", "share"], default="upload")
+    assert out.to_pylist() == ["upload", "download", "upload", None, "share"]
+    assert [(set(where.nonzero()[0].tolist()), reason) for where, reason in issues] == [
+        ({3}, Reason.BAD_ENUM)
+    ]
