@@ -42,6 +42,7 @@ from sqlalchemy import Connection
 
 from safeguard.errors import StoreError
 from safeguard.progress import NULL_PROGRESS, Progress
+from safeguard.store.db import PAGE_SIZE
 
 __all__ = ["EARLY_ROWS", "SLICE_ROWS", "ColumnSink", "CopySink", "StagingSink", "column_sink"]
 
@@ -50,9 +51,9 @@ SLICE_ROWS = 50_000
 _CSV = pacsv.WriteOptions(include_header=False, batch_size=SLICE_ROWS)
 #: Staging databases: the store's page size (see ``store.db``); no journal and no syncs, as
 #: nothing reads them after a crash.
-_STAGING_PRAGMAS = ("page_size=16384", "journal_mode=OFF", "synchronous=OFF")
+_STAGING_PRAGMAS = (f"page_size={PAGE_SIZE}", "journal_mode=OFF", "synchronous=OFF")
 #: Staged rows of one table after which they are published while the table still loads.
-EARLY_ROWS = 2_000_000
+EARLY_ROWS = 1_000_000
 #: Attachments kept free for the final publish of each event table.
 _RESERVED_ATTACHMENTS = 3
 
