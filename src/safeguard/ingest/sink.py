@@ -54,7 +54,7 @@ _CSV = pacsv.WriteOptions(include_header=False, batch_size=SLICE_ROWS)
 _STAGING_PRAGMAS = (f"page_size={PAGE_SIZE}", "journal_mode=OFF", "synchronous=OFF")
 #: Staged rows of one table after which they are published while the table still loads.
 EARLY_ROWS = 1_000_000
-#: Attachments kept free for the final publish of each event table.
+#: Attachments kept free for the final publish of each event table (fewer as tables finish).
 _RESERVED_ATTACHMENTS = 3
 
 
@@ -150,6 +150,7 @@ class StagingSink:
         self._open: dict[str, _Staged] = {}
         self._started = 0
         self._attached = 0
+        self._finished: set[str] = set()
 
     @classmethod
     def create(cls, parent: Path, progress: Progress = NULL_PROGRESS) -> StagingSink:
@@ -179,9 +180,9 @@ class StagingSink:
             with staged.connection.cursor() as cur:
                 cur.adbc_ingest(table, data, mode="append")
             staged.rows += data.num_rows
-        reserve = max(_RESERVED_ATTACHMENTS, len(self._open))
+        reserve = max(_RESERVED_ATTACHMENTS - len(self._finished), len(self._open))
         if staged.rows >= EARLY_ROWS and self._can_attach(conn, reserve + 1):
-            self.publish(conn, [table])
+            self._copy(conn, table)
 
     def _can_attach(self, conn: Connection, count: int) -> bool:
         raw = conn.connection.driver_connection
@@ -206,26 +207,31 @@ class StagingSink:
 
     def publish(self, conn: Connection, tables: Iterable[str]) -> None:
         for table in tables:
-            staged = self._open.pop(table, None)
-            if staged is None:
-                continue
-            # Closed before the store's connection opens the file: two copies of SQLite (the
-            # driver's and Python's) must never have it open at once.
-            staged.connection.close()
-            if not self._can_attach(conn, 1):
-                raise StoreError(f"{table}: no more staging databases can be attached")
-            conn.exec_driver_sql(f'ATTACH DATABASE ? AS "{staged.schema}"', (str(staged.path),))
-            self._attached += 1
-            select = ", ".join("?" if c in staged.constants else f'"{c}"' for c in staged.columns)
-            params = tuple(staged.constants[c] for c in staged.columns if c in staged.constants)
-            description = f"ingest: copy {staged.rows:,} rows of {table} into the store"
-            with self._progress.task(description, staged.rows) as task:
-                conn.exec_driver_sql(
-                    f'INSERT INTO main."{table}" ({_names(staged.columns)})'
-                    f' SELECT {select} FROM "{staged.schema}"."{table}" ORDER BY rowid',
-                    params,
-                )
-                task.advance(staged.rows)
+            self._finished.add(table)
+            self._copy(conn, table)
+
+    def _copy(self, conn: Connection, table: str) -> None:
+        """Copy what is staged for ``table`` into the store (nothing when nothing is)."""
+        staged = self._open.pop(table, None)
+        if staged is None:
+            return
+        # Closed before the store's connection opens the file: two copies of SQLite (the
+        # driver's and Python's) must never have it open at once.
+        staged.connection.close()
+        if not self._can_attach(conn, 1):
+            raise StoreError(f"{table}: no more staging databases can be attached")
+        conn.exec_driver_sql(f'ATTACH DATABASE ? AS "{staged.schema}"', (str(staged.path),))
+        self._attached += 1
+        select = ", ".join("?" if c in staged.constants else f'"{c}"' for c in staged.columns)
+        params = tuple(staged.constants[c] for c in staged.columns if c in staged.constants)
+        description = f"ingest: copy {staged.rows:,} rows of {table} into the store"
+        with self._progress.task(description, staged.rows) as task:
+            conn.exec_driver_sql(
+                f'INSERT INTO main."{table}" ({_names(staged.columns)})'
+                f' SELECT {select} FROM "{staged.schema}"."{table}" ORDER BY rowid',
+                params,
+            )
+            task.advance(staged.rows)
 
     @property
     def pending(self) -> list[str]:

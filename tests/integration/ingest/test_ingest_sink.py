@@ -140,6 +140,36 @@ def test_big_tables_are_published_early_within_the_attachment_limit(
     ]
 
 
+def test_a_finished_table_frees_its_reserved_attachment(
+    sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sink, "EARLY_ROWS", 2)
+    store = sqlite_store
+    op = store.operation_id("op", create=True)
+    delivery = _delivery(store, op)
+    copies: list[str] = []
+
+    class _Copies:
+        @contextmanager
+        def task(self, description: str, total: float | None = None) -> Iterator[ProgressTask]:
+            copies.append(description)
+            with NULL_PROGRESS.task(description, total) as t:
+                yield t
+
+    with StagingSink(tmp_path, _Copies()) as out, store.bulk_transaction() as conn:
+        raw = conn.connection.driver_connection
+        assert isinstance(raw, sqlite3.Connection)
+        raw.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 6)
+        account = _account(conn, op, delivery)
+        out.append(conn, "message", COLUMNS, _messages(delivery, account, 0, ["x"]))
+        out.publish(conn, ["message"])  # finished: 2 attachments stay reserved, not 3
+        for i in range(10):
+            out.append(
+                conn, "message", COLUMNS, _messages(delivery, account, 1 + 2 * i, ["a", "b"])
+            )
+        assert len(copies) == 4  # 1 final + 3 early (with 3 reserved, only 2 would fit)
+
+
 def test_a_failed_load_rolls_back_and_removes_the_staging_files(
     store: Store, tmp_path: Path
 ) -> None:
