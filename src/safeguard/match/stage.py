@@ -7,14 +7,13 @@ row per account of the operation), replacing what an earlier run wrote, in one t
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import repeat
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import delete, select
 
 from safeguard.config import Settings
 from safeguard.match.engine import METHODS, SEVERITY, MatchEngine, Matches
@@ -142,25 +141,6 @@ def _account_ids(store: Store, op_id: int) -> np.ndarray:
         return np.fromiter(ids, dtype=np.int64)
 
 
-@contextmanager
-def _write_transaction(store: Store) -> Iterator[Connection]:
-    """One transaction; on SQLite without per-row foreign-key checks, which cost two thirds
-    of the write time. Every id written was read from the store just before, and neither
-    file events nor hash entries are ever deleted."""
-    with store.engine.connect() as conn:
-        sqlite = conn.dialect.name == "sqlite"
-        if sqlite:  # only takes effect outside a transaction
-            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            conn.commit()
-        try:
-            with conn.begin():
-                yield conn
-        finally:
-            if sqlite:
-                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
-                conn.commit()
-
-
 def _write(
     store: Store,
     op_id: int,
@@ -170,7 +150,10 @@ def _write(
     m: Matches,
     summary: AccountSummary,
 ) -> None:
-    with _write_transaction(store) as conn:
+    # Without per-row foreign-key checks on SQLite (two thirds of the write time): every id
+    # written was read from the store just before, and neither file events nor hash entries
+    # are ever deleted.
+    with store.bulk_transaction() as conn:
         conn.execute(delete(FileMatch).where(FileMatch.operation_id == op_id))
         conn.execute(delete(AccountMaterial).where(AccountMaterial.operation_id == op_id))
         bulk_insert(
