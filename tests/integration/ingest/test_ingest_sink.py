@@ -51,6 +51,19 @@ def _account(conn: Connection, op: int, delivery: int) -> int:
     return int(conn.execute(text("SELECT MAX(id) FROM account")).scalar_one())
 
 
+class _Copies:
+    """A Progress that remembers the description of every task started."""
+
+    def __init__(self) -> None:
+        self.started: list[str] = []
+
+    @contextmanager
+    def task(self, description: str, total: float | None = None) -> Iterator[ProgressTask]:
+        self.started.append(description)
+        with NULL_PROGRESS.task(description, total) as t:
+            yield t
+
+
 def _messages(delivery: int, account: int, start: int, texts: list[str | None]) -> list[object]:
     n = len(texts)
     ids = pa.array([f"m{start + i:04d}" for i in range(n)])
@@ -115,16 +128,8 @@ def test_big_tables_are_published_early_within_the_attachment_limit(
     store = sqlite_store
     op = store.operation_id("op", create=True)
     delivery = _delivery(store, op)
-    copies: list[str] = []
-
-    class _Copies:
-        @contextmanager
-        def task(self, description: str, total: float | None = None) -> Iterator[ProgressTask]:
-            copies.append(description)
-            with NULL_PROGRESS.task(description, total) as t:
-                yield t
-
-    with StagingSink(tmp_path, _Copies()) as out, store.bulk_transaction() as conn:
+    copies = _Copies()
+    with StagingSink(tmp_path, copies) as out, store.bulk_transaction() as conn:
         raw = conn.connection.driver_connection
         assert isinstance(raw, sqlite3.Connection)
         raw.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 6)  # 3 kept for final publishes
@@ -134,7 +139,7 @@ def test_big_tables_are_published_early_within_the_attachment_limit(
         out.publish(conn, out.pending)
         stored = [r[0] for r in conn.execute(text("SELECT platform_message_id FROM message"))]
     assert stored == [f"m{i:04d}" for i in range(20)]  # all of them, in delivered order
-    assert copies == [
+    assert copies.started == [
         *["ingest: copy 2 rows of message into the store"] * 3,
         "ingest: copy 14 rows of message into the store",
     ]
@@ -147,16 +152,8 @@ def test_a_finished_table_frees_its_reserved_attachment(
     store = sqlite_store
     op = store.operation_id("op", create=True)
     delivery = _delivery(store, op)
-    copies: list[str] = []
-
-    class _Copies:
-        @contextmanager
-        def task(self, description: str, total: float | None = None) -> Iterator[ProgressTask]:
-            copies.append(description)
-            with NULL_PROGRESS.task(description, total) as t:
-                yield t
-
-    with StagingSink(tmp_path, _Copies()) as out, store.bulk_transaction() as conn:
+    copies = _Copies()
+    with StagingSink(tmp_path, copies) as out, store.bulk_transaction() as conn:
         raw = conn.connection.driver_connection
         assert isinstance(raw, sqlite3.Connection)
         raw.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 6)
@@ -167,7 +164,7 @@ def test_a_finished_table_frees_its_reserved_attachment(
             out.append(
                 conn, "message", COLUMNS, _messages(delivery, account, 1 + 2 * i, ["a", "b"])
             )
-        assert len(copies) == 4  # 1 final + 3 early (with 3 reserved, only 2 would fit)
+        assert len(copies.started) == 4  # 1 final + 3 early (with 3 reserved, only 2 would fit)
 
 
 def test_a_failed_load_rolls_back_and_removes_the_staging_files(
