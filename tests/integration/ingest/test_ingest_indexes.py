@@ -3,8 +3,6 @@ after a failed one; the rebuild shows as its own progress step."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -14,8 +12,8 @@ from safeguard.config import Settings
 from safeguard.ingest import run
 from safeguard.ingest.indexes import DEFERRED_TABLES
 from safeguard.ingest.testing import write_platform_export
-from safeguard.progress import NULL_PROGRESS, ProgressTask
 from safeguard.store.db import Store
+from tests.support.progress import RecordingProgress
 
 LOGINS = [{"account_id": "a1", "timestamp": f"2020-01-01T00:00:{i:02}Z", "ip": f"10.0.0.{i}"}
           for i in range(1, 40)]  # fmt: skip
@@ -35,19 +33,6 @@ def _deferrable(store: Store) -> set[str]:
     query = _POSTGRES if store.dialect == "postgresql" else _SQLITE
     with store.transaction() as conn:
         return {r[0] for r in conn.execute(text(query))}
-
-
-class _Steps:
-    """A Progress that remembers the description of every task started."""
-
-    def __init__(self) -> None:
-        self.started: list[str] = []
-
-    @contextmanager
-    def task(self, description: str, total: float | None = None) -> Iterator[ProgressTask]:
-        self.started.append(description)
-        with NULL_PROGRESS.task(description, total) as t:
-            yield t
 
 
 def _uses_index(store: Store) -> bool:
@@ -70,7 +55,7 @@ def test_indexes_and_keys_are_rebuilt_after_a_load_and_kept_after_a_failure(
     settings = Settings(data_dir=tmp_path / "data")
     src = write_platform_export(tmp_path / "d", {"accounts": [{"account_id": "a1"}],
                                                  "logins": LOGINS})  # fmt: skip
-    steps = _Steps()
+    steps = RecordingProgress()
     result = run(store, settings, src, "op", progress=steps)
     assert result.records["login_events"] == 39
     assert _deferrable(store) == before

@@ -8,8 +8,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
@@ -18,9 +16,9 @@ from sqlalchemy import Connection, insert, text
 
 from safeguard.ingest import sink
 from safeguard.ingest.sink import StagingSink, column_sink
-from safeguard.progress import NULL_PROGRESS, ProgressTask
 from safeguard.store.db import Store
 from safeguard.store.models import Delivery
+from tests.support.progress import RecordingProgress
 
 TRICKY = ['he said "hi", then\nleft', "", None, "naïve, ☃ \\N", "\r\n", "NULL"]
 COLUMNS = ("delivery_id", "platform_message_id", "ts", "sender_account_id",
@@ -49,19 +47,6 @@ def _account(conn: Connection, op: int, delivery: int) -> int:
         {"o": op, "d": delivery},
     )
     return int(conn.execute(text("SELECT MAX(id) FROM account")).scalar_one())
-
-
-class _Copies:
-    """A Progress that remembers the description of every task started."""
-
-    def __init__(self) -> None:
-        self.started: list[str] = []
-
-    @contextmanager
-    def task(self, description: str, total: float | None = None) -> Iterator[ProgressTask]:
-        self.started.append(description)
-        with NULL_PROGRESS.task(description, total) as t:
-            yield t
 
 
 def _messages(delivery: int, account: int, start: int, texts: list[str | None]) -> list[object]:
@@ -128,7 +113,7 @@ def test_big_tables_are_published_early_within_the_attachment_limit(
     store = sqlite_store
     op = store.operation_id("op", create=True)
     delivery = _delivery(store, op)
-    copies = _Copies()
+    copies = RecordingProgress()
     with StagingSink(tmp_path, copies) as out, store.bulk_transaction() as conn:
         raw = conn.connection.driver_connection
         assert isinstance(raw, sqlite3.Connection)
@@ -152,7 +137,7 @@ def test_a_finished_table_frees_its_reserved_attachment(
     store = sqlite_store
     op = store.operation_id("op", create=True)
     delivery = _delivery(store, op)
-    copies = _Copies()
+    copies = RecordingProgress()
     with StagingSink(tmp_path, copies) as out, store.bulk_transaction() as conn:
         raw = conn.connection.driver_connection
         assert isinstance(raw, sqlite3.Connection)
