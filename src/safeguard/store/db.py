@@ -129,8 +129,7 @@ class Store:
 
         SQLite: foreign keys are not enforced inside it (the pragma only changes between
         transactions), and databases the load attaches are detached once it has ended.
-        PostgreSQL: the same as :meth:`transaction` (loads there drop and re-add foreign
-        keys, checking every row in one join).
+        PostgreSQL: the same as :meth:`transaction`.
         """
         if self.dialect != "sqlite":
             with self.transaction() as conn:
