@@ -8,6 +8,8 @@ import os
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
@@ -106,24 +108,33 @@ def test_staged_rows_stay_out_of_the_store_until_published(
         assert not [n for n in names if n.startswith("staging")]  # detached after the commit
 
 
+@contextmanager
+def _limited(
+    store: Store, tmp_path: Path, progress: RecordingProgress
+) -> Iterator[tuple[StagingSink, Connection, int, int]]:
+    """A staging sink in a bulk transaction that may attach only 6 databases; the delivery
+    and account ids its rows refer to."""
+    op = store.operation_id("op", create=True)
+    delivery = _delivery(store, op)
+    with StagingSink(tmp_path, progress) as out, store.bulk_transaction() as conn:
+        raw = conn.connection.driver_connection
+        assert isinstance(raw, sqlite3.Connection)
+        raw.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 6)
+        yield out, conn, delivery, _account(conn, op, delivery)
+
+
 def test_big_tables_are_published_early_within_the_attachment_limit(
     sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sink, "EARLY_ROWS", 2)
-    store = sqlite_store
-    op = store.operation_id("op", create=True)
-    delivery = _delivery(store, op)
     copies = RecordingProgress()
-    with StagingSink(tmp_path, copies) as out, store.bulk_transaction() as conn:
-        raw = conn.connection.driver_connection
-        assert isinstance(raw, sqlite3.Connection)
-        raw.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 6)  # 3 kept for final publishes
-        account = _account(conn, op, delivery)
+    with _limited(sqlite_store, tmp_path, copies) as (out, conn, delivery, account):
         for i in range(10):
             out.append(conn, "message", COLUMNS, _messages(delivery, account, 2 * i, ["x", "y"]))
         out.publish(conn, out.pending)
         stored = [r[0] for r in conn.execute(text("SELECT platform_message_id FROM message"))]
     assert stored == [f"m{i:04d}" for i in range(20)]  # all of them, in delivered order
+    # 6 attachments: 3 kept for final publishes, so 3 early copies
     assert copies.started == [
         *["ingest: copy 2 rows of message into the store"] * 3,
         "ingest: copy 14 rows of message into the store",
@@ -134,15 +145,8 @@ def test_a_finished_table_frees_its_reserved_attachment(
     sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sink, "EARLY_ROWS", 2)
-    store = sqlite_store
-    op = store.operation_id("op", create=True)
-    delivery = _delivery(store, op)
     copies = RecordingProgress()
-    with StagingSink(tmp_path, copies) as out, store.bulk_transaction() as conn:
-        raw = conn.connection.driver_connection
-        assert isinstance(raw, sqlite3.Connection)
-        raw.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 6)
-        account = _account(conn, op, delivery)
+    with _limited(sqlite_store, tmp_path, copies) as (out, conn, delivery, account):
         out.append(conn, "message", COLUMNS, _messages(delivery, account, 0, ["x"]))
         out.publish(conn, ["message"])  # finished: 2 attachments stay reserved, not 3
         for i in range(10):
