@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,10 +10,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
+from safeguard.progress import ProgressTask
 from safeguard.synth.accounts import Accounts
 from safeguard.synth.lexicon import Lexicon
 from safeguard.synth.network import Network
 from safeguard.synth.persons import Persons
+from safeguard.synth.tables import TableWriter
 from safeguard.synth.universe import Universe
 from safeguard.synth.world import COUNTRIES
 
@@ -109,3 +111,22 @@ def sequence_ids(prefix: str, start: int, n: int) -> pa.Array:
 
 def repeat_accounts(counts: NDArray[np.int64], chunk: NDArray[np.int64]) -> NDArray[np.int64]:
     return np.repeat(chunk, counts[chunk])
+
+
+#: Makes one chunk of a table: (chunk index, its accounts' event counts, rows written so far)
+#: -> (columns, deliberately bad rows among them).
+ChunkMaker = Callable[[int, NDArray[np.int64], int], tuple[dict[str, pa.Array], int]]
+
+
+def write_chunks(
+    writer: TableWriter, counts: NDArray[np.int64], make: ChunkMaker, task: ProgressTask
+) -> int:
+    """Write the chunks ``make`` returns for each account range; return the bad rows."""
+    bad = 0
+    for k, chunk in chunks(counts):
+        cols, n_bad = make(k, chunk, writer.rows)
+        before = writer.rows
+        writer.write(cols)
+        bad += n_bad
+        task.advance(writer.rows - before)
+    return bad

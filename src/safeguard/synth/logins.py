@@ -20,9 +20,9 @@ from safeguard.synth.events import (
     Defect,
     EventContext,
     chunk_rng,
-    chunks,
     corrupt,
     repeat_accounts,
+    write_chunks,
 )
 from safeguard.synth.params import WINDOW_END, WINDOW_START
 from safeguard.synth.tables import TableWriter, iso_timestamps
@@ -113,11 +113,11 @@ def _login_chunk(
 def write_logins(path: Path, ctx: EventContext, task: ProgressTask) -> tuple[int, int]:
     """Write logins.csv; returns (rows, deliberately bad rows)."""
     country_idx = ctx.country_index()
-    bad = 0
     with TableWriter(path, LOGIN_COLUMNS) as writer:
-        for k, chunk in chunks(ctx.counts["logins"]):
-            cols, n_bad = _login_chunk(ctx, k, chunk, country_idx)
-            writer.write(cols)
-            bad += n_bad
-            task.advance(len(cols["timestamp"]))
+        bad = write_chunks(
+            writer,
+            ctx.counts["logins"],
+            lambda k, chunk, _rows: _login_chunk(ctx, k, chunk, country_idx),
+            task,
+        )
         return writer.rows, bad

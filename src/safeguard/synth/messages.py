@@ -20,10 +20,10 @@ from safeguard.synth.events import (
     Defect,
     EventContext,
     chunk_rng,
-    chunks,
     corrupt,
     repeat_accounts,
     sequence_ids,
+    write_chunks,
 )
 from safeguard.synth.params import WINDOW_END, WINDOW_START
 from safeguard.synth.tables import TableWriter, iso_timestamps
@@ -97,11 +97,11 @@ def _message_chunk(
 
 def write_messages(path: Path, ctx: EventContext, task: ProgressTask) -> tuple[int, int]:
     """Write messages.csv; returns (rows, deliberately bad rows)."""
-    bad = 0
     with TableWriter(path, MESSAGE_COLUMNS) as writer:
-        for k, chunk in chunks(ctx.counts["messages"]):
-            cols, n_bad = _message_chunk(ctx, k, chunk, writer.rows)
-            writer.write(cols)
-            bad += n_bad
-            task.advance(len(cols["message_id"]))
+        bad = write_chunks(
+            writer,
+            ctx.counts["messages"],
+            lambda k, chunk, rows: _message_chunk(ctx, k, chunk, rows),
+            task,
+        )
         return writer.rows, bad

@@ -20,10 +20,10 @@ from safeguard.synth.events import (
     Defect,
     EventContext,
     chunk_rng,
-    chunks,
     corrupt,
     repeat_accounts,
     sequence_ids,
+    write_chunks,
 )
 from safeguard.synth.params import WINDOW_END, WINDOW_START
 from safeguard.synth.tables import TableWriter, iso_timestamps
@@ -127,13 +127,13 @@ def _origin_uploads(ctx: EventContext, first_id: int) -> dict[str, pa.Array]:
 
 def write_files(path: Path, ctx: EventContext, task: ProgressTask) -> tuple[int, int]:
     """Write files.csv; returns (rows, deliberately bad rows)."""
-    bad = 0
     with TableWriter(path, FILE_COLUMNS) as writer:
-        for k, chunk in chunks(ctx.counts["files"]):
-            cols, n_bad = _transfer_chunk(ctx, k, chunk, writer.rows)
-            writer.write(cols)
-            bad += n_bad
-            task.advance(len(cols["event_id"]))
+        bad = write_chunks(
+            writer,
+            ctx.counts["files"],
+            lambda k, chunk, rows: _transfer_chunk(ctx, k, chunk, rows),
+            task,
+        )
         if ctx.universe.n_unknown:
             writer.write(_origin_uploads(ctx, writer.rows))
             task.advance(ctx.universe.n_unknown)
