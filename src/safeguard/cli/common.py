@@ -27,12 +27,14 @@ from safeguard.progress import ProgressTask
 from safeguard.store.db import Store
 
 __all__ = [
+    "OPERATION",
     "RichProgress",
     "console",
     "emit_json",
     "err_console",
     "handle_errors",
     "open_store",
+    "operation_name",
     "settings",
 ]
 
@@ -49,6 +51,26 @@ def settings() -> Settings:
 
 def open_store(cfg: Settings | None = None) -> Store:
     return Store.open(cfg or settings())
+
+
+#: The one way every verb takes the operation it acts on (``docs/cli.md``).
+OPERATION = typer.Option(
+    None, "--operation", "-o", help="Operation name (default: $SAFEGUARD_OPERATION)."
+)
+
+
+def operation_name(given: str | None) -> str:
+    """The operation a command acts on: ``--operation/-o``, else ``SAFEGUARD_OPERATION``.
+
+    Neither given is a usage error (exit 2), like any other missing required option.
+    """
+    name = given or settings().operation
+    if not name:
+        raise typer.BadParameter(
+            "no operation given: pass --operation/-o NAME or set SAFEGUARD_OPERATION",
+            param_hint="--operation",
+        )
+    return name
 
 
 def emit_json(value: Any) -> None:
