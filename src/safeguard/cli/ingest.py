@@ -3,31 +3,35 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
-from sqlalchemy import func, select
 
-from safeguard import ingest
 from safeguard.cli.common import (
+    JSON,
+    OPERATION,
+    OPERATION_FILTER,
+    PROGRESS,
     RichProgress,
     console,
     emit_json,
     handle_errors,
     open_store,
+    operation_filter,
+    operation_name,
     settings,
 )
 from safeguard.errors import NotFoundError
-from safeguard.ingest.formats import FORMATS
-from safeguard.store.db import Store
-from safeguard.store.models import Delivery, DeliveryFile, Operation, QuarantinedRow
+
+if TYPE_CHECKING:
+    from safeguard.store.db import Store
 
 __all__ = ["register"]
 
 deliveries_app = typer.Typer(help="List and show ingested deliveries.", no_args_is_help=True)
 
-_FORMAT_HELP = "Delivery format: auto (detect) or one of " + ", ".join(f.name for f in FORMATS)
+_FORMAT_HELP = "Delivery format: auto (detect) or a format name (see `safeguard plugins`)."
 
 
 def _print_report(doc: dict[str, Any]) -> None:
@@ -48,18 +52,21 @@ def _print_report(doc: dict[str, Any]) -> None:
 
 @handle_errors
 def ingest_command(
-    operation: str = typer.Argument(..., help="Operation name (created if new)."),
     path: Path = typer.Argument(..., help="Delivery directory or archive."),
+    operation: str | None = OPERATION,
     format: str = typer.Option("auto", "--format", help=_FORMAT_HELP),
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    as_json: bool = JSON,
+    progress_bars: bool = PROGRESS,
 ) -> None:
-    """Ingest a partner delivery: validate, quarantine bad rows, keep the originals as evidence."""
+    """Ingest a partner delivery into an operation (created if new): validate, quarantine bad
+    rows, keep the originals as evidence."""
+    from safeguard import ingest
+
+    op = operation_name(operation)
     cfg = settings()
     store = open_store(cfg)
-    with RichProgress(enabled=not as_json) as progress:
-        result = ingest.run(
-            store, cfg, path, operation, format=format, user=cfg.user, progress=progress
-        )
+    with RichProgress(enabled=not as_json, force=progress_bars) as progress:
+        result = ingest.run(store, cfg, path, op, format=format, user=cfg.user, progress=progress)
     doc = {"delivery_id": result.delivery_id, "created": result.created, **result.report()}
     if as_json:
         emit_json(doc)
@@ -70,6 +77,10 @@ def ingest_command(
 
 
 def _list_docs(store: Store, operation: str | None) -> list[dict[str, Any]]:
+    from sqlalchemy import select
+
+    from safeguard.store.models import Delivery, Operation
+
     query = (
         select(Delivery, Operation.name)
         .join(Operation, Operation.id == Delivery.operation_id)
@@ -100,11 +111,11 @@ def _list_docs(store: Store, operation: str | None) -> list[dict[str, Any]]:
 @deliveries_app.command("list")
 @handle_errors
 def deliveries_list(
-    operation: str = typer.Option("", "--operation", help="Only this operation's deliveries."),
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    operation: str | None = OPERATION_FILTER,
+    as_json: bool = JSON,
 ) -> None:
     """List ingested deliveries with their accepted and quarantined row counts."""
-    docs = _list_docs(open_store(), operation or None)
+    docs = _list_docs(open_store(), operation_filter(operation))
     if as_json:
         emit_json(docs)
         return
@@ -120,6 +131,10 @@ def deliveries_list(
 
 
 def _show_doc(store: Store, delivery_id: int) -> dict[str, Any]:
+    from sqlalchemy import func, select
+
+    from safeguard.store.models import Delivery, DeliveryFile, QuarantinedRow
+
     with store.session() as s:
         d = s.get(Delivery, delivery_id)
         if d is None:
@@ -148,7 +163,7 @@ def _show_doc(store: Store, delivery_id: int) -> dict[str, Any]:
 @handle_errors
 def deliveries_show(
     delivery_id: int = typer.Argument(..., help="Delivery id (see `deliveries list`)."),
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    as_json: bool = JSON,
 ) -> None:
     """Show a delivery's provenance, files and ingest report (accepted/quarantined by reason)."""
     doc = _show_doc(open_store(), delivery_id)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
 
-from safeguard.cli.common import console, emit_json, err_console, handle_errors, open_store
+from safeguard.cli.common import JSON, console, emit_json, err_console, handle_errors, open_store
 from safeguard.cli.common import settings as load_cli_settings
 from safeguard.errors import FormatError, ImageDecodeError
-from safeguard.hashing import hash_file, pdq_dihedral_of_image, pdq_of_image
-from safeguard.match import METHODS, SEVERITY, MatchEngine, load_engine
+
+if TYPE_CHECKING:
+    from safeguard.match import MatchEngine
 
 __all__ = ["register"]
 
@@ -40,6 +41,8 @@ def _hex_queries(arg: str) -> list[_Query]:
 
 
 def _file_queries(path: Path, dihedral: bool) -> tuple[list[_Query], str]:
+    from safeguard.hashing import hash_file, pdq_dihedral_of_image, pdq_of_image
+
     h = hash_file(path)
     queries = [_Query("md5", h.md5), _Query("sha1", h.sha1), _Query("sha256", h.sha256)]
     try:
@@ -52,6 +55,8 @@ def _file_queries(path: Path, dihedral: bool) -> tuple[list[_Query], str]:
 def _lookup(
     engine: MatchEngine, arg: str, queries: list[_Query], max_distance: int, min_quality: int
 ) -> list[dict[str, Any]]:
+    from safeguard.match import METHODS, SEVERITY
+
     best: dict[int, dict[str, Any]] = {}
     for q in queries:
         if q.kind == "pdq":
@@ -108,9 +113,11 @@ def match_command(
     max_distance: int = typer.Option(
         -1, "--max-distance", help="Largest PDQ distance (default SAFEGUARD_PDQ_MAX_DISTANCE)."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    as_json: bool = JSON,
 ) -> None:
     """Print the hash-set entries that match each hash or file, with set, category, distance."""
+    from safeguard.match import load_engine
+
     cfg = load_cli_settings()
     engine = load_engine(open_store(cfg), sets or None)
     distance = cfg.pdq_max_distance if max_distance < 0 else max_distance

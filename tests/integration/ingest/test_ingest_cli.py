@@ -29,11 +29,11 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_ingest_then_list_and_show(env: Path) -> None:
     runner = CliRunner()
-    first = runner.invoke(app, ["ingest", "op", str(env), "--json"])
+    first = runner.invoke(app, ["ingest", str(env), "-o", "op", "--json"])
     assert first.exit_code == 0, first.output
     doc = json.loads(first.stdout)
     assert doc["created"] and doc["tables"]["accounts.csv"]["quarantined"] == 1
-    again = json.loads(runner.invoke(app, ["ingest", "op", str(env), "--json"]).stdout)
+    again = json.loads(runner.invoke(app, ["ingest", str(env), "-o", "op", "--json"]).stdout)
     assert (again["created"], again["delivery_id"]) == (False, doc["delivery_id"])
     listed = json.loads(runner.invoke(app, ["deliveries", "list", "--json"]).stdout)
     assert [(d["id"], d["ingested_by"], d["accepted"]) for d in listed] == [
@@ -47,10 +47,29 @@ def test_ingest_then_list_and_show(env: Path) -> None:
 
 def test_rejected_delivery_exits_4_with_a_message(env: Path) -> None:
     (env / "logins.csv").write_text("account_id,timestamp,ip\n", encoding="utf-8")
-    result = CliRunner().invoke(app, ["ingest", "op", str(env)])
+    result = CliRunner().invoke(app, ["ingest", str(env), "-o", "op"])
     assert result.exit_code == 4
     assert "checksum mismatch for logins.csv" in result.output
 
 
 def test_unknown_delivery_exits_3(env: Path) -> None:
     assert CliRunner().invoke(app, ["deliveries", "show", "42"]).exit_code == 3
+
+
+def test_rerun_json_gives_each_run_with_counts_and_warnings(env: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(env), "-o", "op", "--json"]).exit_code == 0
+    result = runner.invoke(app, ["rerun", "attribute", "-o", "op", "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)  # one document: no progress or stage chatter on stdout
+    assert (doc["operation"], doc["stages"]) == ("op", ["attribute"])
+    accounts, _subjects = doc["runs"]  # accounts first, then subjects (none resolved yet)
+    assert (accounts["stage"], accounts["status"], accounts["counts"]["attributed"]) == (
+        "attribute", "ok", 1,
+    )  # fmt: skip
+    kept: dict[str, int] = {}
+    for w in accounts["warnings"]:
+        kept[w["kind"]] = kept.get(w["kind"], 0) + 1
+    assert kept == accounts["counts"]["warnings"] and kept
+    text = runner.invoke(app, ["rerun", "attribute", "-o", "op"]).stdout
+    assert "re-ran attribute" in text and "attributed=1" in text
