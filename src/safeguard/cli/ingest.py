@@ -1,4 +1,4 @@
-"""`safeguard ingest`, `deliveries list` and `deliveries show`: partner deliveries."""
+"""`safeguard ingest`, `deliveries list|show|quarantine`: partner deliveries."""
 
 from __future__ import annotations
 
@@ -29,7 +29,9 @@ if TYPE_CHECKING:
 
 __all__ = ["register"]
 
-deliveries_app = typer.Typer(help="List and show ingested deliveries.", no_args_is_help=True)
+deliveries_app = typer.Typer(
+    help="List and show ingested deliveries and their quarantined rows.", no_args_is_help=True
+)
 
 _FORMAT_HELP = "Delivery format: auto (detect) or a format name (see `safeguard plugins`)."
 
@@ -183,6 +185,96 @@ def deliveries_show(
         files.add_row(f["path"], f"{f['size']:,}", f["sha256"])
     console.print(files)
     _print_report(doc)
+
+
+#: Columns of `deliveries quarantine` (``value`` is the offending cell as the partner wrote it).
+QUARANTINE_COLUMNS = ("file", "line", "column", "reason", "value", "detail", "raw")
+
+
+def _raw_value(raw: str, column: str) -> str | None:
+    """The offending cell from the quarantined row's JSON text (None: whole-row reasons)."""
+    import json
+
+    try:
+        row = json.loads(raw)
+    except ValueError:
+        return None
+    value = row.get(column) if isinstance(row, dict) else None
+    return None if value is None else value if isinstance(value, str) else json.dumps(value)
+
+
+def _quarantine_rows(
+    store: Store, delivery_id: int, reason: str | None, limit: int
+) -> list[dict[str, Any]]:
+    from sqlalchemy import select
+
+    from safeguard.store.models import Delivery, QuarantinedRow
+
+    query = select(QuarantinedRow).where(QuarantinedRow.delivery_id == delivery_id)
+    if reason:
+        query = query.where(QuarantinedRow.reason == reason)
+    query = query.order_by(QuarantinedRow.file, QuarantinedRow.line, QuarantinedRow.id)
+    with store.session() as s:
+        if s.get(Delivery, delivery_id) is None:
+            raise NotFoundError(f"no delivery {delivery_id} (see `safeguard deliveries list`)")
+        rows = s.scalars(query.limit(limit) if limit > 0 else query).all()
+    return [
+        {"file": r.file, "line": r.line, "column": r.column, "reason": r.reason,
+         "value": _raw_value(r.raw, r.column), "detail": r.detail, "raw": r.raw}
+        for r in rows
+    ]  # fmt: skip
+
+
+def _quarantine_csv(rows: list[dict[str, Any]]) -> str:
+    import csv
+    import io
+
+    from safeguard.attribute.referrals import neutralise
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(QUARANTINE_COLUMNS)
+    for row in rows:
+        writer.writerow([neutralise(row[c]) for c in QUARANTINE_COLUMNS])
+    return out.getvalue()
+
+
+def _quarantine_table(rows: list[dict[str, Any]]) -> Table:
+    from rich.text import Text
+
+    table = Table("file", "line", "column", "reason", "value")
+    table.columns[4].overflow = "fold"
+    for r in rows:
+        cells = [r["file"], str(r["line"]), r["column"] or "-", r["reason"], r["value"] or "-"]
+        table.add_row(*(Text(c) for c in cells))  # Text, not markup: "[b]" shows as written
+    return table
+
+
+@deliveries_app.command("quarantine")
+@handle_errors
+def deliveries_quarantine(
+    delivery_id: int = typer.Argument(..., help="Delivery id (see `deliveries list`)."),
+    reason: str = typer.Option("", "--reason", help="Only rows quarantined for this reason."),
+    limit: int = typer.Option(0, "--limit", min=0, help="Show at most N rows (0: all)."),
+    as_json: bool = JSON,
+    as_csv: bool = typer.Option(
+        False, "--csv", help="CSV on standard output (cells safe to open in a spreadsheet)."
+    ),
+) -> None:
+    """Show a delivery's quarantined rows: file, line, column, reason and the value as written."""
+    if as_json and as_csv:
+        raise typer.BadParameter("give --json or --csv, not both", param_hint="--csv")
+    rows = _quarantine_rows(open_store(), delivery_id, reason or None, limit)
+    if as_json:
+        emit_json({"delivery_id": delivery_id, "rows": rows})
+    elif as_csv:
+        typer.echo(_quarantine_csv(rows), nl=False)
+    else:
+        console.print(_quarantine_table(rows))
+        console.print(
+            f"{len(rows):,} quarantined rows (--json or --csv add each row's detail and raw text)",
+            highlight=False,
+        )
 
 
 def register(app: typer.Typer) -> None:

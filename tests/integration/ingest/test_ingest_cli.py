@@ -56,6 +56,43 @@ def test_unknown_delivery_exits_3(env: Path) -> None:
     assert CliRunner().invoke(app, ["deliveries", "show", "42"]).exit_code == 3
 
 
+def test_quarantine_shows_the_rows_themselves(env: Path, tmp_path: Path) -> None:
+    delivery = write_platform_export(
+        tmp_path / "q",
+        {
+            "accounts": [
+                {"account_id": "a1", "phone": "nope"},
+                {"account_id": "a2", "phone": "=HYPERLINK(1)"},
+                {"account_id": "a3", "phone": "+44 7700 900123"},
+            ],
+            "logins": [{"account_id": "a9", "timestamp": "2020-01-01T00:00:00Z", "ip": "x"}],
+        },
+    )  # lines: header 1, then one row a line
+    runner = CliRunner()
+    ingested = json.loads(
+        runner.invoke(app, ["ingest", str(delivery), "-o", "op", "--json"]).stdout
+    )
+    ref = str(ingested["delivery_id"])
+    doc = json.loads(runner.invoke(app, ["deliveries", "quarantine", ref, "--json"]).stdout)
+    got = {(r["file"], r["line"], r["column"], r["reason"], r["value"]) for r in doc["rows"]}
+    assert {
+        ("accounts.csv", 2, "phone", "bad_phone", "nope"),
+        ("accounts.csv", 3, "phone", "bad_phone", "=HYPERLINK(1)"),
+    } <= got
+    assert not any(r["line"] == 4 and r["file"] == "accounts.csv" for r in doc["rows"])
+    assert {r["file"] for r in doc["rows"]} == {"accounts.csv", "logins.csv"}
+    csv_out = runner.invoke(
+        app, ["deliveries", "quarantine", ref, "--csv", "--reason", "bad_phone"]
+    )
+    lines = csv_out.stdout.splitlines()
+    assert lines[0] == "file,line,column,reason,value,detail,raw"
+    assert len(lines) == 3 and "accounts.csv,3,phone,bad_phone,'=HYPERLINK(1)," in lines[2]
+    table = runner.invoke(app, ["deliveries", "quarantine", ref])
+    assert table.exit_code == 0 and "=HYPERLINK(1)" in table.stdout and "bad_phone" in table.stdout
+    missing = runner.invoke(app, ["deliveries", "quarantine", "999"])
+    assert missing.exit_code == 3
+
+
 def test_rerun_json_gives_each_run_with_counts_and_warnings(env: Path) -> None:
     runner = CliRunner()
     assert runner.invoke(app, ["ingest", str(env), "-o", "op", "--json"]).exit_code == 0
