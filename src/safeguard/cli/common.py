@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from functools import wraps
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
@@ -28,6 +28,7 @@ __all__ = [
     "OPERATION_FILTER",
     "PROGRESS",
     "RichProgress",
+    "check_choice",
     "console",
     "emit_json",
     "err_console",
@@ -97,6 +98,14 @@ JSON = typer.Option(False, "--json", help="Machine-readable output (one JSON doc
 PROGRESS = typer.Option(
     False, "--progress", help="Show progress bars even when standard error is not a terminal."
 )
+
+
+def check_choice(value: str, choices: Iterable[str], option: str) -> str:
+    """``value`` if it is one of ``choices``, else a usage error (exit 2) naming them."""
+    names = list(choices)
+    if value not in names:
+        raise typer.BadParameter(f"{value!r} is not one of: {', '.join(names)}", param_hint=option)
+    return value
 
 
 def emit_json(value: Any) -> None:

@@ -12,6 +12,7 @@ from safeguard.cli.common import (
     JSON,
     PROGRESS,
     RichProgress,
+    check_choice,
     console,
     emit_json,
     handle_errors,
@@ -43,9 +44,12 @@ def import_command(
     progress_bars: bool = PROGRESS,
 ) -> None:
     """Import a file as the next version of a hash set (same file again: no change)."""
-    from safeguard.hashsets import import_hash_set
+    from safeguard.hashsets import FORMATS, import_hash_set
     from safeguard.records import Category
 
+    check_choice(fmt, ["auto", *(f.name for f in FORMATS)], "--format")
+    if category:
+        check_choice(category, [c.value for c in Category], "--category")
     cfg = load_cli_settings()
     store = open_store(cfg)
     with RichProgress(enabled=not as_json, force=progress_bars) as progress:
@@ -147,8 +151,9 @@ def export_command(
     as_json: bool = JSON,
 ) -> None:
     """Export a hash set (any version) to Safeguard CSV or VICS 2.0 JSON."""
-    from safeguard.hashsets import export_hash_set
+    from safeguard.hashsets import EXPORT_FORMATS, export_hash_set
 
+    check_choice(fmt, EXPORT_FORMATS, "--format")
     count = export_hash_set(
         open_store(), name, out, fmt=fmt, version=version or None, scheme=scheme
     )

@@ -14,6 +14,7 @@ from safeguard.cli.common import (
     OPERATION_FILTER,
     PROGRESS,
     RichProgress,
+    check_choice,
     console,
     emit_json,
     handle_errors,
@@ -63,7 +64,9 @@ def ingest_command(
     """Ingest a partner delivery into an operation (created if new): validate, quarantine bad
     rows, keep the originals as evidence."""
     from safeguard import ingest
+    from safeguard.ingest.formats import FORMATS
 
+    check_choice(format, ["auto", *(f.name for f in FORMATS)], "--format")
     op = operation_name(operation)
     cfg = settings()
     store = open_store(cfg)

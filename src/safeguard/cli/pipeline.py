@@ -15,6 +15,7 @@ from safeguard.cli.common import (
     OPERATION_FILTER,
     PROGRESS,
     RichProgress,
+    check_choice,
     console,
     emit_json,
     err_console,
@@ -149,7 +150,7 @@ def _run_docs(
 @handle_errors
 def runs_command(
     operation: str | None = OPERATION_FILTER,
-    limit: int = typer.Option(50, help="Show the newest N runs."),
+    limit: int = typer.Option(50, min=1, help="Show the newest N runs."),
     as_json: bool = JSON,
 ) -> None:
     """List stage runs: stage, code version, config hash, counts, warnings, timings."""
@@ -225,10 +226,7 @@ def rerun_command(
     """
     from safeguard.pipeline import rerun_stage
 
-    if stage not in RERUN_STAGES:
-        raise typer.BadParameter(
-            f"unknown stage {stage!r}; one of: {', '.join(RERUN_STAGES)}", param_hint="STAGE"
-        )
+    check_choice(stage, RERUN_STAGES, "STAGE")
     op = operation_name(operation)
     cfg = settings()
     cfg = dataclasses.replace(

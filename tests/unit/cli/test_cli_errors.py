@@ -28,9 +28,17 @@ def _run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_unknown_stage_is_a_usage_error() -> None:
-    code, out = _run("rerun", "nope", "-o", "op")
-    assert code == 2 and "unknown stage 'nope'" in out
+@pytest.mark.parametrize(
+    "args",
+    [("rerun", "nope", "-o", "op"), ("ingest", "d", "-o", "op", "--format", "nope"),
+     ("hashsets", "import", "f", "--format", "nope"),
+     ("hashsets", "import", "f", "--category", "nope"),
+     ("hashsets", "export", "s", "out", "--format", "nope")],
+    ids=" ".join,
+)  # fmt: skip
+def test_an_unknown_name_is_a_usage_error(args: tuple[str, ...]) -> None:
+    code, out = _run(*args)
+    assert code == 2 and "'nope' is not one of" in out
 
 
 def test_port_out_of_range_is_a_usage_error_not_an_overflow() -> None:
