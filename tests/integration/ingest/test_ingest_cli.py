@@ -110,3 +110,23 @@ def test_rerun_json_gives_each_run_with_counts_and_warnings(env: Path) -> None:
     assert kept == accounts["counts"]["warnings"] and kept
     text = runner.invoke(app, ["rerun", "attribute", "-o", "op"]).stdout
     assert "re-ran attribute" in text and "attributed=1" in text
+
+
+def test_listings_are_narrowed_to_the_operation(
+    env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = write_platform_export(tmp_path / "other", {"accounts": [{"account_id": "b1"}]})
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(env), "-o", "op"]).exit_code == 0
+    assert runner.invoke(app, ["ingest", str(other), "-o", "op2"]).exit_code == 0
+
+    def listed(*args: str) -> list[str]:
+        out = runner.invoke(app, ["deliveries", "list", "--json", *args]).stdout
+        return [d["operation"] for d in json.loads(out)]
+
+    assert listed() == ["op", "op2"]
+    assert listed("-o", "op") == ["op"]
+    monkeypatch.setenv("SAFEGUARD_OPERATION", "op2")
+    assert listed() == ["op2"]
+    runs = json.loads(runner.invoke(app, ["runs", "--json"]).stdout)
+    assert {r["operation"] for r in runs} == {"op2"}
