@@ -256,3 +256,27 @@ def test_a_mostly_refused_delivery_says_so_loudly(
     (src / "100000002" / "report.xml").write_text("<report>\n", encoding="utf-8")
     result = run(store, settings, src, "op")
     assert any(note.startswith("WARNING: most records") for note in result.notes)
+
+
+def test_sha512_hashes_match_a_hash_set_like_the_other_exact_hashes(
+    tmp_path: Path, store: Store, settings: Settings
+) -> None:
+    from safeguard import match
+    from safeguard.hashsets import import_hash_set
+    from safeguard.store.models import FileMatch
+
+    known = tmp_path / "known.csv"
+    known.write_text(f"sha512,category\n{SHA512_A.upper()},A\n{SHA512_B},C\n", encoding="utf-8")
+    import_hash_set(store, known, name="known")
+    run(store, settings, FIXTURES / "folders", "op")
+    match.run(store, settings, "op")
+    with store.session() as s:
+        got = sorted(
+            (fe.platform_event_id, m.method, m.category)
+            for m, fe in s.execute(
+                select(FileMatch, FileEvent).join(
+                    FileEvent, FileEvent.id == FileMatch.file_event_id
+                )
+            ).all()
+        )
+    assert got == [("100000001:a1f0", "sha512", "A"), ("100000002:c3d4", "sha512", "C")]
