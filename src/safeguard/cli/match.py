@@ -34,9 +34,9 @@ def _hex_queries(arg: str) -> list[_Query]:
         bytes.fromhex(text)
     except ValueError:
         text = ""
-    kinds = {32: ["md5"], 40: ["sha1"], 64: ["sha256", "pdq"]}.get(len(text))
+    kinds = {32: ["md5"], 40: ["sha1"], 64: ["sha256", "pdq"], 128: ["sha512"]}.get(len(text))
     if not kinds:
-        raise FormatError(f"{arg!r} is neither a file nor an md5/sha1/sha256/pdq hex hash")
+        raise FormatError(f"{arg!r} is neither a file nor an md5/sha1/sha256/sha512/pdq hex hash")
     return [_Query(k, text) for k in kinds]
 
 
@@ -105,7 +105,7 @@ def _print(docs: list[dict[str, Any]], notes: dict[str, str], args: list[str]) -
 
 @handle_errors
 def match_command(
-    items: list[str] = typer.Argument(..., help="Hex hashes (md5/sha1/sha256/pdq) or files."),
+    items: list[str] = typer.Argument(..., help="Hex hashes (md5/sha1/sha256/sha512/pdq), files."),
     sets: list[str] = typer.Option([], "--set", help="Only this hash set (repeatable)."),
     dihedral: bool = typer.Option(
         False, "--dihedral", help="Also match files' 8 rotated/flipped PDQ variants."
