@@ -240,7 +240,7 @@ def test_the_cli_says_so_in_one_line_with_a_non_zero_exit(
     monkeypatch.setenv("SAFEGUARD_DATA_DIR", str(tmp_path / "data"))
     src = _copy("folders", tmp_path / "d")
     (src / "cybertipline.json").unlink()
-    out = CliRunner().invoke(app, ["ingest", "op", str(src), "--json"])
+    out = CliRunner().invoke(app, ["ingest", str(src), "--operation", "op", "--json"])
     assert out.exit_code == 4  # a rejected delivery (docs/cli.md)
     message = " ".join(line.strip() for line in out.output.splitlines())  # one line, wrapped
     assert message.startswith("error: every report of the delivery was refused")
