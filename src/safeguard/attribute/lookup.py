@@ -26,8 +26,16 @@ def _as_doc(attr: Attribution, kind: str, reference: str) -> dict[str, Any]:
         "confidence": attr.confidence,
         "score": attr.score,
         "alternatives": attr.alternatives,
+        "unlocated": _unlocated(attr.evidence),
         "evidence": attr.evidence,
     }
+
+
+def _unlocated(evidence: list[Any]) -> str | None:
+    """``anonymous-only`` or ``no-evidence`` when nothing places the person (else ``None``)."""
+    rule = evidence[0] if evidence else {}
+    value = rule.get("unlocated") if isinstance(rule, dict) else None
+    return str(value) if value else None
 
 
 def _subjects(s: Session, op_id: int, ref: str) -> list[dict[str, Any]]:

@@ -25,6 +25,7 @@ __all__ = [
     "json_doc",
     "region",
     "rule_entry",
+    "unlocated",
 ]
 
 #: At most this many IP items (the heaviest) are kept in one evidence list.
@@ -49,7 +50,7 @@ class Attributed:
 
 
 def agreement(item: Evidence, decision: Decision) -> tuple[str, str | None]:
-    if decision.country is None:
+    if decision.country is None or item.anonymous:
         return "neutral", None
     if item.country != decision.country:
         return "disagrees", "country"
@@ -144,7 +145,15 @@ def region(decision: Decision) -> str | None:
     return str(best.detail["region"]) if best is not None else None
 
 
-def rule_entry(g: Grounds, omitted: int) -> dict[str, Any]:
+def unlocated(decision: Decision, items: Iterable[Evidence]) -> str | None:
+    """Why nothing places the person: ``anonymous-only`` (only anonymisers' addresses, which
+    carry no location weight) or ``no-evidence``; ``None`` when a country was decided."""
+    if decision.country is not None:
+        return None
+    return "anonymous-only" if any(i.anonymous for i in items) else "no-evidence"
+
+
+def rule_entry(g: Grounds, omitted: int, why_unlocated: str | None = None) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "source": RULE_SOURCE,
         "level": g.level,
@@ -155,6 +164,8 @@ def rule_entry(g: Grounds, omitted: int) -> dict[str, Any]:
     }
     if omitted:
         entry["omitted_ip_items"] = omitted
+    if why_unlocated:
+        entry["unlocated"] = why_unlocated
     return entry
 
 
@@ -178,7 +189,7 @@ def attribute_items(
     decision = decide((item for item, _ in pairs), reference)
     g = grounds(decision)
     kept, omitted = _kept(pairs)
-    evidence = [rule_entry(g, omitted)]
+    evidence = [rule_entry(g, omitted, unlocated(decision, (item for item, _ in pairs)))]
     evidence += [evidence_json(item, decision, extra) for item, extra in kept]
     force = uk.force(decision.force_id) if decision.force_id else None
     uk_force = decision.country == UK and force is not None

@@ -45,7 +45,8 @@ _COLUMNS = (
 
 @dataclass(frozen=True)
 class AttributionResult:
-    """What one run attributed: counts by confidence and by country, geolocators skipped."""
+    """What one run attributed: counts by confidence and by country, geolocators skipped, and
+    the unlocated (no country: ``anonymous-only`` or ``no-evidence``) by reason."""
 
     operation_id: int
     run_id: int
@@ -53,6 +54,7 @@ class AttributionResult:
     by_confidence: dict[str, int] = field(default_factory=dict)
     by_country: dict[str, int] = field(default_factory=dict)
     skipped: tuple[str, ...] = ()
+    unlocated: dict[str, int] = field(default_factory=dict)
 
 
 def build_geolocators(
@@ -91,28 +93,31 @@ def _row(op_id: int, account: int | None, subject: int | None, a: Attributed) ->
     )
 
 
-def _note(
-    rec: RunRecorder,
-    ref: str,
-    found: tuple[str, str | None, Sequence[str]],
-    tally: dict[str, Counter[str]],
-) -> None:
-    confidence, country, conflicting = found
+_Found = tuple[str, str | None, Sequence[str], str | None]
+_WHY = {"anonymous-only": " (only anonymous IPs: Tor, VPN, proxy or hosting)"}
+
+
+def _note(rec: RunRecorder, ref: str, found: _Found, tally: dict[str, Counter[str]]) -> None:
+    confidence, country, conflicting, unlocated = found
     tally["confidence"][confidence] += 1
     tally["country"][country or "unknown"] += 1
+    if unlocated:
+        tally["unlocated"][unlocated] += 1
     if confidence == Confidence.NONE:
-        rec.warn("unattributable", f"{ref}: no usable location evidence", ref)
+        why = _WHY.get(unlocated or "", "")
+        rec.warn("unattributable", f"{ref}: no usable location evidence{why}", ref)
     elif conflicting:
         families = ", ".join(conflicting)
         rec.warn("conflicting-evidence", f"{ref}: strong evidence disagrees ({families})", ref)
 
 
-def _conflicting(a: Attributed) -> tuple[str, str | None, Sequence[str]]:
-    return (
-        a.confidence,
-        a.country,
-        (a.evidence[0].get("conflicting_strong") or []) if a.evidence else [],
-    )
+def _conflicting(a: Attributed) -> _Found:
+    rule = a.evidence[0] if a.evidence else {}
+    return (a.confidence, a.country, rule.get("conflicting_strong") or [], rule.get("unlocated"))
+
+
+def _tally() -> dict[str, Counter[str]]:
+    return {"confidence": Counter(), "country": Counter(), "unlocated": Counter()}
 
 
 def _replace(conn: Connection, op_id: int, subjects: bool, rows: Iterable[Any]) -> int:
@@ -128,6 +133,7 @@ def _result(
         attributed=n,
         by_confidence=dict(tally["confidence"]),
         by_country=dict(tally["country"].most_common(20)),
+        unlocated=dict(tally["unlocated"]),
     )
     return AttributionResult(
         operation_id=op_id,
@@ -136,6 +142,7 @@ def _result(
         by_confidence=dict(tally["confidence"]),
         by_country=dict(tally["country"]),
         skipped=skipped,
+        unlocated=dict(tally["unlocated"]),
     )
 
 
@@ -161,12 +168,12 @@ def run(
             facts, reference = load_facts(conn, op_id)
         if not facts:
             raise PipelineError(f"operation {operation!r} has no accounts: ingest a delivery first")
-        tally: dict[str, Counter[str]] = {"confidence": Counter(), "country": Counter()}
+        tally = _tally()
         rows = []
         with rec.timed("locate"), progress.task("Attributing accounts", len(facts)) as task:
             for part in locate_all(facts, locators, reference):
                 for found in part:
-                    note = (found.confidence, found.country, found.conflicting)
+                    note = (found.confidence, found.country, found.conflicting, found.unlocated)
                     _note(rec, f"account:{found.account_id}", note, tally)
                     rows.append((op_id, found.account_id, None, *found.row))
                 task.advance(len(part))
@@ -215,7 +222,7 @@ def attribute_subjects(
             stored = load_account_attributions(conn, op_id)
         if members and not stored:
             raise PipelineError(f"operation {operation!r}: run account attribution first")
-        tally: dict[str, Counter[str]] = {"confidence": Counter(), "country": Counter()}
+        tally = _tally()
         rows = []
         with rec.timed("combine"), progress.task("Attributing subjects", len(members)) as task:
             for subject_id, accounts in members.items():

@@ -13,11 +13,17 @@ from rich.table import Table
 from safeguard.attribute import attribute_subjects
 from safeguard.attribute import run as attribute_accounts
 from safeguard.attribute.lookup import show_attribution
-from safeguard.attribute.referrals import referral_list, referrals_csv, referrals_json
+from safeguard.attribute.referrals import (
+    referral_list,
+    referrals_csv,
+    referrals_json,
+    unlocated_list,
+)
 from safeguard.cli.common import (
     RichProgress,
     console,
     emit_json,
+    err_console,
     handle_errors,
     open_store,
     settings,
@@ -45,24 +51,39 @@ def referrals_command(
     output: Path | None = typer.Option(
         None, "--output", "-O", help="Write to this file instead of standard output."
     ),
+    unlocated: bool = typer.Option(
+        False,
+        "--unlocated",
+        help="List the unlocated people instead (no country: anonymous IPs only, or nothing).",
+    ),
 ) -> None:
-    """International referral list: non-UK accounts and subjects, grouped by country."""
-    rows = referral_list(open_store(), operation)
+    """International referral list: each non-UK person once, accounts nested, by country.
+
+    Unlocated people are never listed under a country: JSON shows them apart under
+    ``unlocated``; CSV lists them only with ``--unlocated``.
+    """
+    store = open_store()
+    apart = unlocated_list(store, operation)
+    rows = apart if unlocated else referral_list(store, operation)
     if fmt is ReferralFormat.CSV:
         text = referrals_csv(rows)
     else:
-        text = json.dumps(referrals_json(operation, rows), indent=2, sort_keys=True) + "\n"
+        doc = referrals_json(operation, [] if unlocated else rows, apart)
+        text = json.dumps(doc, indent=2, sort_keys=True) + "\n"
     if output is None:
         typer.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
-        console.print(f"{len(rows):,} referral entries written to {output}")
+        console.print(f"{len(rows):,} people written to {output}")
+    if apart and not unlocated and fmt is ReferralFormat.CSV:
+        err_console.print(f"{len(apart):,} unlocated people not listed (see --unlocated)")
 
 
 def _print_one(doc: dict[str, Any]) -> None:
     place = doc["force_id"] or "-"
+    where = doc["country"] or f"unlocated ({doc.get('unlocated') or 'no-evidence'})"
     console.print(
-        f"[bold]{doc['kind']} {doc['reference']}[/]: {doc['country'] or 'unknown'} / {place}"
+        f"[bold]{doc['kind']} {doc['reference']}[/]: {where} / {place}"
         f" (ROCU {doc['rocu'] or '-'}), confidence [bold]{doc['confidence']}[/]"
         f" score {doc['score']:.2f}",
         highlight=False,
@@ -124,11 +145,14 @@ def run_command(
         "by_confidence": result.by_confidence,
         "by_country": result.by_country,
         "skipped_geolocators": list(result.skipped),
+        "unlocated": result.unlocated,
     }
     if as_json:
         emit_json(doc)
         return
     console.print(f"attributed {result.attributed:,}; confidence {result.by_confidence}")
+    if result.unlocated:
+        console.print(f"unlocated (no country, no force): {result.unlocated}")
     for name in result.skipped:
         console.print(f"[yellow]skipped geolocator[/] {name}")
 

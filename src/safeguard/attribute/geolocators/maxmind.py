@@ -17,8 +17,10 @@ from safeguard.errors import ConfigError
 
 __all__ = ["ANONYMOUS_FACTOR", "MaxMindAnonymous", "MaxMindCity", "open_reader"]
 
-#: An anonymous (VPN, Tor, hosting, proxy) login weighs this much of an ordinary one.
-ANONYMOUS_FACTOR = 0.05
+#: An anonymous (VPN, Tor, hosting, proxy) login's weight as a share of an ordinary one's:
+#: none. An anonymiser's location is the exit's, not its user's; the item stays in the
+#: evidence, flagged, to explain why the login placed nobody.
+ANONYMOUS_FACTOR = 0.0
 #: A location less precise than this (km) places a country but no force.
 MAX_FORCE_RADIUS_KM = 100
 #: Radius assumed when a record has a location but no ``accuracy_radius``.
@@ -148,7 +150,7 @@ class MaxMindCity(SourceGeolocator):
 
 
 class MaxMindAnonymous:
-    """Modifier: logins from VPN, Tor, hosting or proxy addresses weigh little."""
+    """Modifier: logins from VPN, Tor, hosting or proxy addresses carry no location weight."""
 
     name = "maxmind-anonymous"
 
