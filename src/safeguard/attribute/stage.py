@@ -16,7 +16,7 @@ from safeguard.attribute.locate import locate_all
 from safeguard.attribute.record import Attributed, json_doc
 from safeguard.attribute.subjects import load_account_attributions, pool_accounts, single_account
 from safeguard.config import Settings
-from safeguard.errors import ConfigError, PipelineError
+from safeguard.errors import NotConfigured, PipelineError
 from safeguard.gcpause import gc_paused
 from safeguard.progress import NULL_PROGRESS, Progress
 from safeguard.records import Confidence, Stage
@@ -25,7 +25,13 @@ from safeguard.store.db import Store
 from safeguard.store.models import Attribution, Subject, SubjectAccount
 from safeguard.store.runs import RunRecorder, record_run
 
-__all__ = ["AttributionResult", "attribute_subjects", "build_geolocators", "run"]
+__all__ = [
+    "AttributionResult",
+    "attribute_subjects",
+    "build_geolocators",
+    "geoip_warnings",
+    "run",
+]
 
 _COLUMNS = (
     "operation_id",
@@ -62,18 +68,33 @@ def build_geolocators(
 ) -> tuple[list[Geolocator], tuple[str, ...]]:
     """Every registered geolocator that can run with ``settings``, and the names skipped.
 
-    A geolocator that cannot run (its database is not configured or unreadable) is skipped
-    with a ``geolocator-unavailable`` warning on the run, never a crash.
+    A geolocator whose database is not configured is skipped with a
+    ``geolocator-unavailable`` warning on the run; one whose configured database cannot be
+    opened raises :class:`safeguard.errors.ConfigError` (nothing is attributed).
     """
     out, skipped = [], []
     for spec in GEOLOCATORS.values():
         try:
             out.append(spec.build(settings))
-        except ConfigError as exc:
+        except NotConfigured as exc:
             skipped.append(spec.name)
             if run is not None:
                 run.warn("geolocator-unavailable", f"{spec.name} skipped: {exc}", spec.name)
     return out, tuple(skipped)
+
+
+def geoip_warnings(settings: Settings) -> list[str]:
+    """Check the GeoIP settings before work starts: a configured database that cannot be
+    opened raises :class:`safeguard.errors.ConfigError`; each unset one gives a warning."""
+    _, skipped = build_geolocators(settings)
+    return [f"{_UNSET[name]} is not set: {_EFFECT[name]}" for name in skipped if name in _UNSET]
+
+
+_UNSET = {"maxmind-city": "SAFEGUARD_GEOIP_CITY", "maxmind-anonymous": "SAFEGUARD_GEOIP_ANONYMOUS"}
+_EFFECT = {
+    "maxmind-city": "login IPs place nobody (attribution uses only the other evidence)",
+    "maxmind-anonymous": "VPN, Tor, proxy and hosting IPs are not recognised as anonymous",
+}
 
 
 def _row(op_id: int, account: int | None, subject: int | None, a: Attributed) -> tuple[Any, ...]:

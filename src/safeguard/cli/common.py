@@ -36,6 +36,7 @@ __all__ = [
     "open_store",
     "operation_name",
     "settings",
+    "warn",
 ]
 
 console = Console()
@@ -71,6 +72,11 @@ def operation_name(given: str | None) -> str:
             param_hint="--operation",
         )
     return name
+
+
+def warn(message: str) -> None:
+    """A warning the user must see (standard error, one line, also under ``--json``)."""
+    err_console.print(f"[bold yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
 
 
 def emit_json(value: Any) -> None:

@@ -18,6 +18,7 @@ from safeguard.cli.common import (
     handle_errors,
     open_store,
     settings,
+    warn,
 )
 from safeguard.pipeline import (
     HashSetInput,
@@ -99,6 +100,7 @@ def run_command(
             user=cfg.user,
             progress=progress,
             on_step=lambda step: err_console.log(f"stage: {step}") if not as_json else None,
+            on_warning=warn,
         )
     if as_json:
         emit_json(summary.to_json())
@@ -170,6 +172,11 @@ def rerun_command(
         geoip_anonymous=geoip_anonymous or cfg.geoip_anonymous,
     )
     store = open_store(cfg)
+    if stage in ("attribute", "resolve") or (downstream and stage == "match"):
+        from safeguard.attribute import geoip_warnings
+
+        for line in geoip_warnings(cfg):
+            warn(line)
     with RichProgress() as progress:
         ran = rerun_stage(store, cfg, stage, operation, progress=progress, downstream=downstream)
     console.print(f"re-ran: {', '.join(ran)}")

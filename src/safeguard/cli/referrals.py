@@ -10,7 +10,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from safeguard.attribute import attribute_subjects
+from safeguard.attribute import attribute_subjects, geoip_warnings
 from safeguard.attribute import run as attribute_accounts
 from safeguard.attribute.lookup import show_attribution
 from safeguard.attribute.referrals import (
@@ -27,6 +27,7 @@ from safeguard.cli.common import (
     handle_errors,
     open_store,
     settings,
+    warn,
 )
 
 __all__ = ["register"]
@@ -137,6 +138,9 @@ def run_command(
     """Re-run attribution of an operation's accounts (or subjects), replacing the last run."""
     cfg = settings()
     store = open_store(cfg)
+    if not subjects:
+        for line in geoip_warnings(cfg):
+            warn(line)
     stage = attribute_subjects if subjects else attribute_accounts
     with RichProgress(enabled=not as_json) as progress:
         result = stage(store, cfg, operation, progress=progress)
@@ -153,8 +157,6 @@ def run_command(
     console.print(f"attributed {result.attributed:,}; confidence {result.by_confidence}")
     if result.unlocated:
         console.print(f"unlocated (no country, no force): {result.unlocated}")
-    for name in result.skipped:
-        console.print(f"[yellow]skipped geolocator[/] {name}")
 
 
 def register(app: typer.Typer) -> None:

@@ -117,13 +117,17 @@ def _seconds(value: Any) -> float:
     return stamp.timestamp()
 
 
-def anonymous_ip_checker(path: Path | None) -> Callable[[str], bool]:
-    """True for an IP the MaxMind Anonymous-IP database lists (VPN, Tor, proxy, hosting)."""
-    if path is None or not path.is_file():
-        return lambda ip: False
-    import maxminddb
+def anonymous_ip_checker(path: Path | None) -> Callable[[str], bool] | None:
+    """True for an IP the MaxMind Anonymous-IP database lists (VPN, Tor, proxy, hosting).
 
-    reader = maxminddb.open_database(str(path))
+    ``None`` when no database is configured (the caller warns); a configured database that
+    cannot be opened raises :class:`safeguard.errors.ConfigError`.
+    """
+    if path is None:
+        return None
+    from safeguard.attribute.geolocators.maxmind import open_reader
+
+    reader = open_reader(path, "SAFEGUARD_GEOIP_ANONYMOUS")
 
     def check(ip: str) -> bool:
         try:

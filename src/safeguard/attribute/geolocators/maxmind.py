@@ -13,7 +13,7 @@ from safeguard.attribute.facts import AccountFacts, Evidence, IpUse
 from safeguard.attribute.geolocators.base import SourceGeolocator
 from safeguard.attribute.places import ForceCandidates, forces_for_postcode, forces_near
 from safeguard.config import Settings
-from safeguard.errors import ConfigError
+from safeguard.errors import ConfigError, NotConfigured
 
 __all__ = ["ANONYMOUS_FACTOR", "MaxMindAnonymous", "MaxMindCity", "open_reader"]
 
@@ -35,13 +35,19 @@ _FLAGS = (
 
 
 def open_reader(path: Path | None, setting: str) -> maxminddb.Reader:
-    """Open a MaxMind database, or explain which setting to fix."""
+    """Open a MaxMind database, or explain which setting to fix.
+
+    Raises :class:`NotConfigured` when ``path`` is unset and :class:`ConfigError` when the
+    configured file cannot be opened as a MaxMind database.
+    """
     if path is None:
-        raise ConfigError(f"{setting} is not set")
+        raise NotConfigured(f"{setting} is not set")
+    if not path.is_file():
+        raise ConfigError(f"{setting}: no such file {path}")
     try:
         return maxminddb.open_database(str(path))
     except (OSError, maxminddb.InvalidDatabaseError, ValueError) as exc:
-        raise ConfigError(f"{setting}: cannot open MaxMind database {path}: {exc}") from exc
+        raise ConfigError(f"{setting}: {path} is not a readable MaxMind database") from exc
 
 
 def _lookup(reader: maxminddb.Reader, ip: str) -> Mapping[str, Any] | None:
