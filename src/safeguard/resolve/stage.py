@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import Connection, text
@@ -133,11 +133,14 @@ class Rebuilt:
     changes: SubjectChanges
 
 
-def rebuild_subjects(conn: Connection, op_id: int) -> Rebuilt:
-    """Subjects from the stored accepted links and the analysts' actions still in force."""
+def rebuild_subjects(
+    conn: Connection, op_id: int, prefer: Mapping[frozenset[int], str] | None = None
+) -> Rebuilt:
+    """Subjects from the stored accepted links and the analysts' actions still in force
+    (``prefer``: labels to give back to exactly these account sets, see ``write_subjects``)."""
     accounts = load_account_ids(conn, op_id)
     groups = partition(accounts, load_accepted_pairs(conn, op_id), load_actions(conn, op_id))
-    return Rebuilt(len(accounts), len(groups), write_subjects(conn, op_id, groups))
+    return Rebuilt(len(accounts), len(groups), write_subjects(conn, op_id, groups, prefer))
 
 
 def run(
