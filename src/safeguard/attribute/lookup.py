@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from safeguard.attribute.record import unlocated_of
 from safeguard.errors import NotFoundError
 from safeguard.store.db import Store
 from safeguard.store.models import Account, Attribution, Subject
@@ -26,16 +27,10 @@ def _as_doc(attr: Attribution, kind: str, reference: str) -> dict[str, Any]:
         "confidence": attr.confidence,
         "score": attr.score,
         "alternatives": attr.alternatives,
-        "unlocated": _unlocated(attr.evidence),
+        "unlocated": unlocated_of(attr.evidence),
         "evidence": attr.evidence,
     }
 
-
-def _unlocated(evidence: list[Any]) -> str | None:
-    """``anonymous-only`` or ``no-evidence`` when nothing places the person (else ``None``)."""
-    rule = evidence[0] if evidence else {}
-    value = rule.get("unlocated") if isinstance(rule, dict) else None
-    return str(value) if value else None
 
 
 def _subjects(s: Session, op_id: int, ref: str) -> list[dict[str, Any]]:

@@ -26,6 +26,7 @@ __all__ = [
     "region",
     "rule_entry",
     "unlocated",
+    "unlocated_of",
 ]
 
 #: At most this many IP items (the heaviest) are kept in one evidence list.
@@ -151,6 +152,14 @@ def unlocated(decision: Decision, items: Iterable[Evidence]) -> str | None:
     if decision.country is not None:
         return None
     return "anonymous-only" if any(i.anonymous for i in items) else "no-evidence"
+
+
+def unlocated_of(evidence: Sequence[Any]) -> str | None:
+    """The ``unlocated`` reason of a stored attribution's evidence list (its rule entry):
+    ``anonymous-only``, ``no-evidence``, or ``None`` for a located person."""
+    rule = evidence[0] if evidence else None
+    value = rule.get("unlocated") if isinstance(rule, Mapping) else None
+    return str(value) if value else None
 
 
 def rule_entry(g: Grounds, omitted: int, why_unlocated: str | None = None) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from safeguard.attribute.combine import UK
+from safeguard.attribute.record import unlocated_of
 from safeguard.store.db import Store
 from safeguard.store.models import (
     Account,
@@ -189,7 +190,6 @@ def _entry(
     """``who`` is (kind, reference, tier)."""
     kind, reference, tier = who
     country = attr.country or ""
-    rule = attr.evidence[0] if attr.evidence else {}
     counts = [f.material.get(a, (0, 0, 0)) for a in account_ids]
     return Referral(
         country=country,
@@ -198,7 +198,7 @@ def _entry(
         accounts=tuple(f.accounts[a] for a in account_ids if a in f.accounts),
         confidence=attr.confidence,
         score=attr.score,
-        unlocated=str(rule.get("unlocated") or ("no-evidence" if not country else "")),
+        unlocated=unlocated_of(attr.evidence) or ("no-evidence" if not country else ""),
         tier=tier,
         files_a=sum(c[0] for c in counts),
         files_b=sum(c[1] for c in counts),

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from safeguard.attribute import attribute_subjects, run
+from safeguard.attribute.lookup import show_attribution
 from safeguard.config import Settings
 from safeguard.store.db import Store
 from safeguard.store.models import Attribution
@@ -75,6 +76,9 @@ def test_anonymous_only_people_are_unlocated(store: Store, anon_settings: Settin
         anon = [e for e in row.evidence[1:] if e["family"] == "ip"]
         assert anon and all(e["anonymous"] and e["weight"] == 0 for e in anon)
         assert {e["agreement"] for e in anon} == {"neutral"}
+    shown = show_attribution(store, "op", "tor0")[0]
+    assert (shown["country"], shown["unlocated"]) == (None, "anonymous-only")
+    assert show_attribution(store, "op", "tor-leeds")[0]["unlocated"] is None
     assert (rows["tor-leeds"].country, rows["tor-leeds"].force_id) == ("GB", "west-yorkshire")
     assert (rows["tor-nz"].country, rows["tor-nz"].force_id) == ("NZ", None)
     assert "unlocated" not in rows["tor-nz"].evidence[0]
