@@ -166,11 +166,21 @@ def _coarse_ip(lat: float, lon: float, radius_km: float) -> Evidence:
     return Evidence(**{**item.__dict__, "forces": forces})
 
 
-def test_coarse_ip_whose_area_holds_the_force_is_no_conflict() -> None:
-    """Postcode OX1 and an IP near Oxford, 100 km radius: the IP's circle contains Thames
-    Valley's area, so it does not disagree; one precise strong source gives medium."""
+def test_coarse_ip_near_oxford_corroborates_postcode_ox1() -> None:
+    """Postcode OX1 and an IP near Oxford, 100 km radius: the circle holds Thames Valley
+    (weighted towards its centre, half of it), so it agrees: two strong sources, high."""
     coarse = _coarse_ip(51.75, -1.26, 100)
-    assert dict(coarse.forces)["thames-valley"] < 0.25  # a minority of the circle's mass
+    level, g = confidence(postcode(("thames-valley", 1.0)), coarse)
+    assert g.conflicting == () and g.agreeing == ("ip", "postcode")
+    assert level is Confidence.HIGH
+
+
+def test_coarse_ip_whose_area_holds_the_force_is_no_conflict() -> None:
+    """An IP circle centred near Bath holds part of Thames Valley (13 % of it): it points
+    mostly elsewhere but does not exclude the postcode's force, so it is no conflict; one
+    agreeing strong family gives medium (counted as a conflict, it gave low)."""
+    coarse = _coarse_ip(51.45, -2.0, 100)
+    assert 0 < dict(coarse.forces)["thames-valley"] < 0.25
     oxford = postcode(("thames-valley", 1.0))
     level, g = confidence(oxford, coarse)
     assert g.conflicting == () and g.agreeing == ("postcode",)

@@ -15,7 +15,13 @@ from safeguard.attribute.places import ForceCandidates, forces_for_postcode, for
 from safeguard.config import Settings
 from safeguard.errors import ConfigError, NotConfigured
 
-__all__ = ["ANONYMOUS_FACTOR", "MaxMindAnonymous", "MaxMindCity", "open_reader"]
+__all__ = [
+    "ANONYMOUS_FACTOR",
+    "SHARED_IP_ACCOUNTS",
+    "MaxMindAnonymous",
+    "MaxMindCity",
+    "open_reader",
+]
 
 #: An anonymous (VPN, Tor, hosting, proxy) login's weight as a share of an ordinary one's:
 #: none. An anonymiser's location is the exit's, not its user's; the item stays in the
@@ -25,6 +31,9 @@ ANONYMOUS_FACTOR = 0.0
 MAX_FORCE_RADIUS_KM = 100
 #: Radius assumed when a record has a location but no ``accuracy_radius``.
 DEFAULT_RADIUS_KM = 25
+#: An address used by more of the operation's accounts than this is shared infrastructure
+#: (a mobile carrier's NAT, located at the carrier's hub, not at its users): country only.
+SHARED_IP_ACCOUNTS = 4
 _FLAGS = (
     "is_anonymous_vpn",
     "is_tor_exit_node",
@@ -134,12 +143,16 @@ class MaxMindCity(SourceGeolocator):
 
     def _item(self, use: IpUse, place: _Place) -> Evidence:
         detail = {"ip": use.ip, "logins": use.logins, **place.detail}
+        forces = place.forces
+        if use.accounts > SHARED_IP_ACCOUNTS:
+            detail.update(shared_by=use.accounts, basis="shared")
+            forces = ()
         return Evidence(
             source=self.name,
             family="ip",
             country=place.country,
             detail=detail,
-            forces=place.forces,
+            forces=forces,
             weight=float(use.logins),
             observations=use.logins,
             first=use.first,
