@@ -32,7 +32,6 @@ def _as_doc(attr: Attribution, kind: str, reference: str) -> dict[str, Any]:
     }
 
 
-
 def _subjects(s: Session, op_id: int, ref: str) -> list[dict[str, Any]]:
     query = (
         select(Attribution, Subject.label)

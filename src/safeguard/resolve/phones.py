@@ -72,9 +72,7 @@ def readings_of(
     """The readings of one stored phone identifier (its ``norm`` when nothing is to re-read)."""
     if value is None or value.lstrip().startswith("+"):
         return (norm,)
-    regions = tuple(
-        dict.fromkeys(r.upper() for r in (declared, *ip_countries) if r and r.strip())
-    )
+    regions = tuple(dict.fromkeys(r.upper() for r in (declared, *ip_countries) if r and r.strip()))
     if set(regions) <= {HOME_REGION, "UK"}:
         return (norm,)
     return _reread(value, regions) or (norm,)
