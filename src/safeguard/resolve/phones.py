@@ -33,7 +33,8 @@ WHERE a.operation_id = :op AND i.kind = 'phone'
 
 #: Account attributions of accounts with a phone written without ``+``.
 _EVIDENCE_SQL = """
-SELECT t.account_id, t.evidence FROM attribution t
+SELECT t.account_id, a.declared_country, t.country, t.alternatives, t.evidence
+FROM attribution t JOIN account a ON a.id = t.account_id
 WHERE t.operation_id = :op AND t.subject_id IS NULL AND t.account_id IN (
   SELECT i.account_id FROM identifier i WHERE i.kind = 'phone' AND substr(i.value, 1, 1) <> '+'
 )
@@ -49,13 +50,28 @@ def _ip_countries(evidence: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:
     return tuple(sorted(weights, key=lambda c: (-weights[c], c)))
 
 
+def _json(raw: Any) -> Any:
+    return orjson.loads(raw) if isinstance(raw, str | bytes) else raw
+
+
+def _voted(country: str | None, alternatives: Any) -> set[str]:
+    """The countries with at least 2 % of the account's vote (decision and alternatives)."""
+    found = {str(a["country"]) for a in _json(alternatives) or () if a.get("country")}
+    return found | ({country} if country else set())
+
+
 def account_ip_countries(conn: Connection, op_id: int) -> dict[int, tuple[str, ...]]:
-    """Account id → countries of its non-anonymous IP evidence (accounts with a phone
-    written without ``+`` only; empty before the attribute stage has run)."""
+    """Account id → countries of its non-anonymous IP evidence, for accounts with a phone
+    written without ``+`` whose vote holds a country other than the declared and home ones
+    (ingest read the number in those already; a traveller's few foreign logins, under 2 %
+    of the vote, do not count). Empty before the attribute stage has run."""
     out: dict[int, tuple[str, ...]] = {}
-    for account_id, evidence in raw_rows(conn, _EVIDENCE_SQL, op_id):
-        docs = orjson.loads(evidence) if isinstance(evidence, str | bytes) else evidence
-        countries = _ip_countries(docs or [])
+    for account_id, declared, *decision in raw_rows(conn, _EVIDENCE_SQL, op_id):
+        country, alternatives, evidence = decision
+        voted = _voted(country, alternatives)
+        if voted <= {HOME_REGION, str(declared or "").upper()}:
+            continue
+        countries = tuple(c for c in _ip_countries(_json(evidence) or []) if c in voted)
         if countries:
             out[int(account_id)] = countries
     return out

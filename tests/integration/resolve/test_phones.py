@@ -28,7 +28,8 @@ def _phone(b: OpBuilder, pid: str, country: str | None, value: str, norm: str) -
 
 
 def _ip_evidence(b: OpBuilder, pid: str, country: str, anonymous: bool = False) -> None:
-    """The stored account attribution, with one IP entry located in ``country``."""
+    """The stored account attribution, with one IP entry located in ``country`` (which
+    decides the account's country unless the address is anonymous: then nothing does)."""
     entry: dict[str, Any] = {
         "source": "maxmind-city",
         "family": "ip",
@@ -40,6 +41,7 @@ def _ip_evidence(b: OpBuilder, pid: str, country: str, anonymous: bool = False) 
         s.add(
             Attribution(
                 operation_id=b.op_id, account_id=b.ids[pid], confidence="low",
+                country=None if anonymous else country,
                 evidence=[{"source": "confidence-rule"}, entry],
             )
         )  # fmt: skip
