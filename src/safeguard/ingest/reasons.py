@@ -45,7 +45,10 @@ REASON_TEXT: dict[Reason, str] = {
     Reason.BAD_HASH: "a hash that is not hex of the algorithm's length",
     Reason.NO_HASH: "a file event with none of md5, sha1, sha256, sha512, pdq",
     Reason.BAD_EMAIL: "not an email address",
-    Reason.BAD_PHONE: "not a possible phone number (for the declared country, default GB)",
+    Reason.BAD_PHONE: (
+        "not a possible phone number (for the declared country or GB), or letters other "
+        "than an extension marker"
+    ),
     Reason.BAD_IP: "not an IPv4 or IPv6 address",
     Reason.BAD_POSTCODE: "not a UK postcode or postcode district",
     Reason.BAD_COUNTRY: "not an ISO 3166 alpha-2 country code",
