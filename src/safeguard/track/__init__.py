@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from safeguard.errors import NotFoundError, PipelineError
+from safeguard.package.lifecycle import mark_actioned
 from safeguard.records import Stage
 from safeguard.store.db import Store
 from safeguard.store.models import (
@@ -128,8 +129,7 @@ def record_outcome(
         ).first()
         if package is None:
             raise NotFoundError(f"no package {package_reference!r} in operation {operation!r}")
-        if package.status == "draft":
-            package.status = "actioned"
+        mark_actioned(s, package, user)
         outcome = Outcome(
             operation_id=op_id,
             package_id=package.id,

@@ -12,7 +12,12 @@ from safeguard.store.models.analysis import (
     SubjectNetwork,
 )
 from safeguard.store.models.base import Base
-from safeguard.store.models.dissemination import AuditEvent, IntelPackage, Outcome
+from safeguard.store.models.dissemination import (
+    AuditEvent,
+    IntelPackage,
+    Outcome,
+    RecipientKey,
+)
 from safeguard.store.models.hashes import (
     AccountMaterial,
     FileMatch,
@@ -53,6 +58,7 @@ __all__ = [
     "Operation",
     "Outcome",
     "QuarantinedRow",
+    "RecipientKey",
     "RegisterEntry",
     "StageRun",
     "StageWarning",
