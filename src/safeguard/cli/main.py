@@ -25,8 +25,10 @@ app = typer.Typer(
 VERB_MODULES: tuple[str, ...] = (
     "hashsets",
     "ingest",
+    "keys",
     "match",
     "operations",
+    "packages",
     "pipeline",
     "plugins",
     "referrals",

@@ -122,7 +122,21 @@ class _Facts:
         return out
 
 
-def _attribution_doc(attribution: Attribution) -> dict[str, Any]:
+def _platform_ids(evidence: list[Any], accounts: dict[int, dict[str, Any]]) -> list[Any]:
+    """Evidence with internal account ids replaced by platform account ids."""
+    out: list[Any] = []
+    for e in evidence or []:
+        if isinstance(e, dict) and isinstance(e.get("account_id"), int):
+            acc = accounts.get(e["account_id"])
+            out.append({**e, "account_id": acc["account_id"] if acc else None})
+        else:
+            out.append(e)
+    return out
+
+
+def _attribution_doc(
+    attribution: Attribution, accounts: dict[int, dict[str, Any]]
+) -> dict[str, Any]:
     force = uk.forces().get(attribution.force_id or "")
     return {
         "country": attribution.country,
@@ -131,7 +145,7 @@ def _attribution_doc(attribution: Attribution) -> dict[str, Any]:
         "rocu": attribution.rocu,
         "confidence": attribution.confidence,
         "alternatives": attribution.alternatives,
-        "evidence": attribution.evidence,
+        "evidence": _platform_ids(attribution.evidence, accounts),
     }
 
 
@@ -155,7 +169,7 @@ def _content(
     members = sorted(f.members[subject.id])
     accs = [f.accounts[a] for a in members]
     material = f.material_doc(members)
-    attr = _attribution_doc(attribution)
+    attr = _attribution_doc(attribution, f.accounts)
     net = f.networks.get(subject.id)
     scale = timescale(assessment.tier)
     return {
@@ -211,7 +225,9 @@ def drafts(conn: Session, op: int, max_tier: int) -> Iterator[PackageDraft]:
         force_id = attribution.force_id
         if int(assessment.tier) > max_tier or force_id is None:
             continue
-        suggested = suggest(_attribution_doc(attribution), assessment.deconfliction or [])
+        suggested = suggest(
+            _attribution_doc(attribution, f.accounts), assessment.deconfliction or []
+        )
         content = _content(f, subject, assessment, attribution, suggested)
         yield PackageDraft(
             subject.id, subject.label, force_id, assessment.tier, f.grading.code, suggested, content

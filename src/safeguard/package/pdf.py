@@ -118,6 +118,22 @@ def _subject(doc: dict[str, Any]) -> list[Flowable]:
     ]
 
 
+def _evidence_row(e: Any) -> list[object]:
+    if not isinstance(e, dict):
+        return ["", "", "", "", "", json.dumps(e)]
+    forces = ", ".join(f"{f['force_id']} {f['share']:.0%}" for f in e.get("forces") or [])
+    detail = ", ".join(f"{k}: {v}" for k, v in sorted((e.get("detail") or {}).items()))
+    seen = f"{e.get('observations', '')}x {str(e.get('first') or '')[:10]}"
+    return [
+        e.get("account_id"),
+        f"{e.get('family', '')} / {e.get('source', '')}",
+        e.get("agreement", ""),
+        forces,
+        seen,
+        detail,
+    ]
+
+
 def _attribution(doc: dict[str, Any]) -> list[Flowable]:
     a = doc["attribution"]
     rows: list[tuple[str, object]] = [
@@ -126,28 +142,31 @@ def _attribution(doc: dict[str, Any]) -> list[Flowable]:
         ("confidence", a["confidence"]),
         ("alternatives", json.dumps(a["alternatives"])),
     ]
-    ev: list[list[object]] = [[json.dumps(e, sort_keys=True)] for e in a["evidence"] or []]
-    ev = ev[:40]
+    ev: list[list[object]] = [_evidence_row(e) for e in a["evidence"] or []][:60]
     out: list[Flowable] = [_p("Attribution", _H), _kv(rows)]
     if ev:
-        out += [Spacer(1, 2 * mm), _grid(["evidence"], ev, [175])]
+        out += [
+            Spacer(1, 2 * mm),
+            _grid(
+                ["account", "family / source", "agreement", "forces", "seen", "detail"],
+                ev,
+                [20, 28, 18, 30, 22, 57],
+            ),
+        ]
     return out
 
 
 def _priority(doc: dict[str, Any]) -> list[Flowable]:
     p = doc["priority"]
-    rows = [
-        [r.get("code", ""), r.get("text", r.get("reason", "")), r.get("weight", "")]
-        if isinstance(r, dict)
-        else [r, "", ""]
-        for r in p["reasons"]
+    rows: list[list[object]] = [
+        [r.get("factor", ""), r.get("text", ""), r.get("points", "")] for r in p["reasons"]
     ]
     act = doc["recommended_action"]
     return [
         _p("Risk tier and reasons", _H),
         _kv([("tier", p["tier"]), ("score", p["score"]), ("ruleset", p["ruleset"])]),
         Spacer(1, 2 * mm),
-        _grid(["code", "reason", "weight"], rows, [35, 125, 15]),
+        _grid(["factor", "reason", "points"], rows, [35, 125, 15]),
         _p("Recommended action and timescale", _H),
         _kv(
             [
