@@ -28,6 +28,7 @@ VERB_MODULES: tuple[str, ...] = (
     "keys",
     "match",
     "operations",
+    "outcomes",
     "packages",
     "pipeline",
     "plugins",

@@ -20,10 +20,8 @@ from sqlalchemy.orm import Session
 
 from safeguard.config import Settings
 from safeguard.errors import ActionRefused, NotFoundError
-from safeguard.package.bag import seal
 from safeguard.package.content import document
 from safeguard.package.files import write_atomic
-from safeguard.package.keys import load_agency_key, recipient_key
 from safeguard.package.recipients import parse
 from safeguard.store import audit
 from safeguard.store.db import Store
@@ -125,6 +123,9 @@ def issued_document(p: IntelPackage, supersedes: str | None, contact: str) -> di
 
 def send(store: Store, settings: Settings, operation: str, reference: str, *, user: str) -> Path:
     """Seal an approved package to its recipient's key and put it in the recipient's outbox."""
+    from safeguard.package.bag import seal  # cryptography, bagit, ReportLab: only when sending
+    from safeguard.package.keys import load_agency_key, recipient_key
+
     with _step(store, operation, reference) as (s, p):
         if p.status != "approved":
             raise ActionRefused(f"{reference} is {p.status}: only an approved package is sent")

@@ -16,6 +16,8 @@ from safeguard.store.models.dissemination import (
     AuditEvent,
     IntelPackage,
     Outcome,
+    OutcomeImport,
+    OutcomeQuarantine,
     RecipientKey,
 )
 from safeguard.store.models.hashes import (
@@ -57,6 +59,8 @@ __all__ = [
     "Message",
     "Operation",
     "Outcome",
+    "OutcomeImport",
+    "OutcomeQuarantine",
     "QuarantinedRow",
     "RecipientKey",
     "RegisterEntry",

@@ -10,7 +10,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from safeguard.store.models.base import Base, BigId, JsonDoc, UtcDateTime, utcnow
 
-__all__ = ["AuditEvent", "IntelPackage", "Outcome", "RecipientKey"]
+__all__ = [
+    "AuditEvent",
+    "IntelPackage",
+    "Outcome",
+    "OutcomeImport",
+    "OutcomeQuarantine",
+    "RecipientKey",
+]
 
 
 class IntelPackage(Base):
@@ -83,6 +90,32 @@ class Outcome(Base):
     serious_risk: Mapped[int] = mapped_column(default=0)
     #: Where it came from: "cli", or "csv:<file sha256>:<line>" (re-import is a no-op).
     source: Mapped[str] = mapped_column(String(120), default="cli", index=True)
+
+
+class OutcomeImport(Base):
+    """One force CSV of outcomes: imported whole, or refused whole with its quarantined rows."""
+
+    __tablename__ = "outcome_import"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
+    file: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(10))
+    rows: Mapped[int] = mapped_column(default=0)
+    imported_by: Mapped[str] = mapped_column(String(200))
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class OutcomeQuarantine(Base):
+    """A refused outcome CSV row: where it was (file, line, column), why, and the row."""
+
+    __tablename__ = "outcome_quarantine"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("outcome_import.id"), index=True)
+    line: Mapped[int] = mapped_column(BigId)
+    column: Mapped[str] = mapped_column(String(60), default="")
+    reason: Mapped[str] = mapped_column(Text)
+    raw: Mapped[str] = mapped_column(Text, default="")
 
 
 class AuditEvent(Base):

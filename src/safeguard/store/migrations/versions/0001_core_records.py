@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 09:25:42.844432
+Create Date: 2026-12-03 09:41:03.760400
 """
 
 from __future__ import annotations
@@ -209,6 +209,33 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_hash_set_version_hash_set_id"), ["hash_set_id"], unique=False
         )
+
+    op.create_table(
+        "outcome_import",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "operation_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("file", sa.Text(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("rows", sa.Integer(), nullable=False),
+        sa.Column("imported_by", sa.String(length=200), nullable=False),
+        sa.Column(
+            "imported_at", safeguard.store.models.base.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["operation_id"],
+            ["operation.id"],
+            name=op.f("fk_outcome_import_operation_id_operation"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outcome_import")),
+    )
+    with op.batch_alter_table("outcome_import", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_outcome_import_operation_id"), ["operation_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_outcome_import_sha256"), ["sha256"], unique=False)
 
     op.create_table(
         "register_entry",
@@ -526,6 +553,28 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             batch_op.f("ix_intel_package_subject_id"), ["subject_id"], unique=False
+        )
+
+    op.create_table(
+        "outcome_quarantine",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "import_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("line", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("column", sa.String(length=60), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("raw", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["import_id"],
+            ["outcome_import.id"],
+            name=op.f("fk_outcome_quarantine_import_id_outcome_import"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outcome_quarantine")),
+    )
+    with op.batch_alter_table("outcome_quarantine", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_outcome_quarantine_import_id"), ["import_id"], unique=False
         )
 
     op.create_table(
@@ -1021,6 +1070,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_quarantined_row_delivery_id"))
 
     op.drop_table("quarantined_row")
+    with op.batch_alter_table("outcome_quarantine", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_outcome_quarantine_import_id"))
+
+    op.drop_table("outcome_quarantine")
     with op.batch_alter_table("intel_package", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_intel_package_subject_id"))
         batch_op.drop_index(batch_op.f("ix_intel_package_operation_id"))
@@ -1059,6 +1112,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_register_entry_kind_norm")
 
     op.drop_table("register_entry")
+    with op.batch_alter_table("outcome_import", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_outcome_import_sha256"))
+        batch_op.drop_index(batch_op.f("ix_outcome_import_operation_id"))
+
+    op.drop_table("outcome_import")
     with op.batch_alter_table("hash_set_version", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_hash_set_version_hash_set_id"))
 
