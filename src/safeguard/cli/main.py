@@ -33,6 +33,7 @@ VERB_MODULES: tuple[str, ...] = (
     "pipeline",
     "plugins",
     "referrals",
+    "report",
     "serve",
     "subjects",
     "synth",

@@ -14,9 +14,9 @@ from reportlab.lib.units import mm
 from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, Table
 from reportlab.platypus.flowables import Flowable
 
-__all__ = ["marked_page", "render_pdf"]
+__all__ = ["STYLES", "grid", "marked_page", "render_pdf"]
 
-_STYLES = getSampleStyleSheet()
+STYLES = _STYLES = getSampleStyleSheet()
 _BODY = _STYLES["BodyText"]
 _H = _STYLES["Heading2"]
 _SMALL = ParagraphStyle("small", parent=_BODY, fontSize=7, leading=8.5)
@@ -57,7 +57,7 @@ def _kv(rows: list[tuple[str, object]]) -> Table:
     return table
 
 
-def _grid(header: list[str], rows: list[list[object]], widths: list[float]) -> LongTable:
+def grid(header: list[str], rows: list[list[object]], widths: list[float]) -> LongTable:
     data = [[_p(h, _SMALL) for h in header]]
     data += [[_p("" if c is None else c, _SMALL) for c in r] for r in rows]
     table = LongTable(data, colWidths=[w * mm for w in widths], repeatRows=1)
@@ -110,7 +110,7 @@ def _subject(doc: dict[str, Any]) -> list[Flowable]:
         _p("Summary", _H),
         _p(doc["summary"]),
         _p("Identifiers (platform account ids)", _H),
-        _grid(
+        grid(
             ["platform", "account id", "username", "country", "postcode", "identifiers"],
             rows,
             [22, 28, 25, 14, 18, 68],
@@ -147,7 +147,7 @@ def _attribution(doc: dict[str, Any]) -> list[Flowable]:
     if ev:
         out += [
             Spacer(1, 2 * mm),
-            _grid(
+            grid(
                 ["account", "family / source", "agreement", "forces", "seen", "detail"],
                 ev,
                 [20, 28, 18, 30, 22, 57],
@@ -166,7 +166,7 @@ def _priority(doc: dict[str, Any]) -> list[Flowable]:
         _p("Risk tier and reasons", _H),
         _kv([("tier", p["tier"]), ("score", p["score"]), ("ruleset", p["ruleset"])]),
         Spacer(1, 2 * mm),
-        _grid(["factor", "reason", "points"], rows, [35, 125, 15]),
+        grid(["factor", "reason", "points"], rows, [35, 125, 15]),
         _p("Recommended action and timescale", _H),
         _kv(
             [
@@ -199,11 +199,11 @@ def _checks(doc: dict[str, Any]) -> list[Flowable]:
     net = doc["network"] or {}
     return [
         _p("Checks findings", _H),
-        _grid(["source", "finding", "detail", "date", "force"], checks, [25, 45, 60, 20, 25])
+        grid(["source", "finding", "detail", "date", "force"], checks, [25, 45, 60, 20, 25])
         if checks
         else _p("No police-checks findings."),
         _p("Deconfliction", _H),
-        _grid(["force", "reference", "status", "contact"], dec, [40, 45, 25, 65])
+        grid(["force", "reference", "status", "contact"], dec, [40, 45, 25, 65])
         if dec
         else _p("No known investigation of this subject."),
         _p("Sharing network", _H),
@@ -224,7 +224,7 @@ def _annex(doc: dict[str, Any]) -> list[Flowable]:
     ]
     return [
         _p("Annex: hashes of matched files", _H),
-        _grid(["sha256 (or md5)", "category", "series", "method"], rows, [115, 18, 27, 15])
+        grid(["sha256 (or md5)", "category", "series", "method"], rows, [115, 18, 27, 15])
         if rows
         else _p("No matched files."),
     ]

@@ -74,6 +74,28 @@ class ImportResult:
     rows: int
 
 
+def _row_problems(o: OutcomeInput, today: date) -> list[tuple[str, str]]:
+    """What is wrong with ``o`` on its own, whatever the store holds."""
+    out: list[tuple[str, str]] = []
+    if o.kind not in OUTCOME_KINDS:
+        out.append(
+            ("kind", f"unknown outcome kind {o.kind!r}; one of: " + ", ".join(OUTCOME_KINDS))
+        )
+    if o.occurred_on > today:
+        out.append(("date", f"{o.occurred_on.isoformat()} is in the future"))
+    if o.count < 1:
+        out.append(("count", "a count must be at least 1"))
+    if o.serious_risk < 0 or o.serious_risk > o.count:
+        out.append(("serious_risk", "must be between 0 and the count"))
+    if o.serious_risk and o.kind != "children_safeguarded":
+        out.append(("serious_risk", "only for children_safeguarded"))
+    if o.kind == "charged" and not o.offences.strip():
+        out.append(("offences", "a charge needs the offences charged"))
+    if o.kind == "convicted" and not o.sentence.strip():
+        out.append(("sentence", "a conviction needs the sentence"))
+    return out
+
+
 class _Book:
     """The operation's packages and charges, plus those added by the rows checked so far."""
 
@@ -84,9 +106,11 @@ class _Book:
                 IntelPackage.id,
                 IntelPackage.subject_id,
                 IntelPackage.status,
+                IntelPackage.sent_at,
             ).where(IntelPackage.operation_id == op_id)
         )
-        self.packages = {ref: (pid, sid, status) for ref, pid, sid, status in rows}
+        self.packages = {ref: (pid, sid, status) for ref, pid, sid, status, _ in rows}
+        self.sent_on = {ref: sent.date() for ref, _, _, _, sent in rows if sent is not None}
         self.charged: dict[int, str] = {}
         q = select(Outcome.subject_id, func.min(Outcome.occurred_on)).where(
             Outcome.operation_id == op_id, Outcome.kind == "charged"
@@ -97,23 +121,7 @@ class _Book:
 
     def problems(self, o: OutcomeInput, today: date) -> list[tuple[str, str]]:
         """(column, reason) for everything wrong with ``o``; empty when it can be recorded."""
-        out: list[tuple[str, str]] = []
-        if o.kind not in OUTCOME_KINDS:
-            out.append(
-                ("kind", f"unknown outcome kind {o.kind!r}; one of: " + ", ".join(OUTCOME_KINDS))
-            )
-        if o.occurred_on > today:
-            out.append(("date", f"{o.occurred_on.isoformat()} is in the future"))
-        if o.count < 1:
-            out.append(("count", "a count must be at least 1"))
-        if o.serious_risk < 0 or o.serious_risk > o.count:
-            out.append(("serious_risk", "must be between 0 and the count"))
-        if o.serious_risk and o.kind != "children_safeguarded":
-            out.append(("serious_risk", "only for children_safeguarded"))
-        if o.kind == "charged" and not o.offences.strip():
-            out.append(("offences", "a charge needs the offences charged"))
-        if o.kind == "convicted" and not o.sentence.strip():
-            out.append(("sentence", "a conviction needs the sentence"))
+        out = _row_problems(o, today)
         known = self.packages.get(o.reference)
         if known is None:
             out.append(("package", f"unknown package {o.reference!r}"))
@@ -121,6 +129,11 @@ class _Book:
         _pid, sid, status = known
         if status in ("draft", "approved"):
             out.append(("package", f"{o.reference} is {status}: it has not been sent"))
+        elif o.reference in self.sent_on and o.occurred_on < self.sent_on[o.reference]:
+            sent = self.sent_on[o.reference].isoformat()
+            out.append(
+                ("date", f"{o.occurred_on.isoformat()} is before the package was sent ({sent})")
+            )
         if o.kind == "convicted":
             charged = self.charged.get(sid)
             if charged is None or charged > o.occurred_on.isoformat():

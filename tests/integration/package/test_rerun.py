@@ -4,7 +4,7 @@ draft, and a linked supplementary draft exactly where the facts changed."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,9 @@ def _send_and_record(op: SmallOperation, reference: str) -> None:
     keys.set_recipient_key(op.store, recipient, str(identity.to_public()), user="admin")
     lifecycle.approve(op.store, op.name, reference, user=other.user)
     lifecycle.send(op.store, other, op.name, reference, user=other.user)
-    track.record_outcome(op.store, op.name, reference, "arrest", date(2026, 1, 5), user="officer")
+    track.record_outcome(
+        op.store, op.name, reference, "arrest", datetime.now(UTC).date(), user="officer"
+    )
 
 
 def test_rerun_after_an_outcome_keeps_the_actioned_package(op: SmallOperation) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from safeguard.track.outcomes import quarantined
 from safeguard.track.stats import spread
 from tests.support.operation import SmallOperation, build_small_operation
 
+T = datetime.now(UTC).date().isoformat()
 HEADER = "package,kind,date,count,offences,sentence,serious_risk,detail\n"
 
 
@@ -63,17 +64,18 @@ def test_a_bad_file_is_refused_whole_with_every_bad_row_quarantined(
     op: SmallOperation, tmp_path: Path
 ) -> None:
     a, b, c, draft = _refs(op)[:4]
-    future = (date.today() + timedelta(days=3)).isoformat()
+    future = (date.fromisoformat(T) + timedelta(days=3)).isoformat()
     path = tmp_path / "force-bad.csv"
     path.write_text(
         HEADER
-        + f"{a},arrest,2026-01-10,1,,,,\n"  # line 2: good
+        + f"{a},arrest,{T},1,,,,\n"  # line 2: good
         + f"{a},arrest,{future},1,,,,\n"  # line 3: future date
-        + "nosuch-S-1,arrest,2026-01-10,1,,,,\n"  # line 4: unknown package
-        + f"{b},convicted,2026-02-01,1,,2 years,,\n"  # line 5: no charge
-        + f"{c},search,2026-01-10,two,,,,\n"  # line 6: count not a number
-        + f"{draft},arrest,2026-01-10,1,,,,\n"  # line 7: package never sent
+        + f"nosuch-S-1,arrest,{T},1,,,,\n"  # line 4: unknown package
+        + f"{b},convicted,{T},1,,2 years,,\n"  # line 5: no charge
+        + f"{c},search,{T},two,,,,\n"  # line 6: count not a number
+        + f"{draft},arrest,{T},1,,,,\n"  # line 7: package never sent
         + f"{c},charged,,1,IIOC,,,\n"  # line 8: missing date
+        + f"{c},search,2020-01-01,1,,,,\n"  # line 9: before the package was sent
     )
     before = _outcomes(op)
     with pytest.raises(DeliveryRejected) as err:
@@ -99,12 +101,12 @@ def test_a_good_file_imports_once_and_shows_in_the_summary(
     path = tmp_path / "force.csv"
     path.write_text(
         HEADER
-        + f"{a},arrest,2026-01-10,1,,,,\n"
-        + f"{a},search,2026-01-10,2,,,,two addresses\n"
-        + f"{a},convicted,2026-06-01,1,,3 years,,\n"  # the charge is on the next line
-        + f"{a},charged,2026-01-11,1,IIOC s.160,,,\n"
-        + f"{b},children_safeguarded,2026-01-12,3,,,1,\n"
-        + f"{c},devices_examined,2026-01-20,4,,,,\n"
+        + f"{a},arrest,{T},1,,,,\n"
+        + f"{a},search,{T},2,,,,two addresses\n"
+        + f"{a},convicted,{T},1,,3 years,,\n"  # the charge is on the next line
+        + f"{a},charged,{T},1,IIOC s.160,,,\n"
+        + f"{b},children_safeguarded,{T},3,,,1,\n"
+        + f"{c},devices_examined,{T},4,,,,\n"
     )
     before = _outcomes(op)
     result = track.import_csv(op.store, op.name, path, user="force-admin")
@@ -137,19 +139,19 @@ def test_cli_entry_refuses_what_cannot_have_happened(op: SmallOperation) -> None
     a, _b, _c, draft = _refs(op)[:4]
     with pytest.raises(ActionRefused, match="in the future"):
         track.record_outcome(
-            op.store, op.name, a, "arrest", date.today() + timedelta(days=1), user="x"
+            op.store, op.name, a, "arrest", date.fromisoformat(T) + timedelta(days=1), user="x"
         )
     with pytest.raises(ActionRefused, match="has not been sent"):
-        track.record_outcome(op.store, op.name, draft, "arrest", date(2026, 1, 1), user="x")
+        track.record_outcome(op.store, op.name, draft, "arrest", date.fromisoformat(T), user="x")
     with pytest.raises(NotFoundError):
-        track.record_outcome(op.store, op.name, "nope", "arrest", date(2026, 1, 1), user="x")
+        track.record_outcome(op.store, op.name, "nope", "arrest", date.fromisoformat(T), user="x")
     with pytest.raises(ActionRefused, match="without an earlier charge"):
         track.record_outcome(
             op.store,
             op.name,
             _refs(op)[2],
             "convicted",
-            date(2026, 1, 1),
+            date.fromisoformat(T),
             sentence="1 year",
             user="x",
         )
@@ -165,3 +167,37 @@ def test_summary_json_through_the_cli(op: SmallOperation, monkeypatch: pytest.Mo
     assert sum(doc["packages_by_tier"].values()) == sum(doc["packages_by_force"].values())
     text = CliRunner().invoke(app, ["summary", "-o", op.name])
     assert "receipt to arrest" in text.output
+
+
+def test_report_writes_html_and_a_marked_pdf_with_charts(
+    op: SmallOperation, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+    import subprocess
+
+    _a, b, c = _refs(op)[:3]
+    csv = tmp_path / "report-outcomes.csv"
+    csv.write_text(HEADER + f"{b},arrest,{T},1,,,,\n{c},arrest,{T},1,,,,\n{c},visit,{T},1,,,,\n")
+    track.import_csv(op.store, op.name, csv, user="force-admin")
+    monkeypatch.setenv("SAFEGUARD_DATA_DIR", str(op.settings.data_dir))
+    result = CliRunner().invoke(app, ["report", "-o", op.name, "--out", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    files = json.loads(result.stdout)
+    page = Path(files["html"]).read_text()
+    assert page.count("OFFICIAL-SENSITIVE") >= 3  # title, header and footer
+    assert page.count('src="data:image/png;base64,') == 3
+    assert "http://" not in page and "https://" not in page, "nothing fetched from a network"
+    if shutil.which("pdftotext") is None:
+        pytest.fail("pdftotext (poppler-utils) missing: run `make test`")
+    text = subprocess.run(
+        ["pdftotext", "-layout", files["pdf"], "-"], check=True, capture_output=True, text=True
+    ).stdout
+    pages = [p for p in text.split("\f") if p.strip()]
+    assert len(pages) >= 3
+    for p in pages:
+        lines = [ln.strip() for ln in p.splitlines() if ln.strip()]
+        assert lines[0] == "OFFICIAL-SENSITIVE" and "OFFICIAL-SENSITIVE" in lines[-1]
+    images = subprocess.run(
+        ["pdfimages", "-list", files["pdf"]], check=True, capture_output=True, text=True
+    ).stdout
+    assert len(images.strip().splitlines()) - 2 >= 3, "three charts embedded"
