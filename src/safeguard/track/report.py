@@ -99,6 +99,7 @@ def charts(data: ReportData) -> dict[str, bytes]:
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     kinds = sorted({k for v in data.by_month.values() for k in v})
     out: dict[str, bytes] = {}
@@ -112,7 +113,7 @@ def charts(data: ReportData) -> dict[str, bytes]:
         bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
     ax.set_title("Outcomes by month (stacked by kind)")
     ax.set_ylabel("count")
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     if kinds:
         ax.legend(fontsize=7, ncols=2)
     ax.tick_params(axis="x", labelsize=7, rotation=45)
