@@ -11,10 +11,12 @@ from typing import Any
 import pyrage
 import pytest
 from sqlalchemy import select, update
+from typer.testing import CliRunner
 
 from safeguard import track
+from safeguard.cli.main import app
 from safeguard.package import keys, lifecycle
-from safeguard.pipeline import rerun_stage
+from safeguard.pipeline import rerun_stage, run_pipeline, synth_inputs
 from safeguard.store.models import Assessment, IntelPackage
 from tests.support.operation import SmallOperation, build_small_operation
 
@@ -64,6 +66,11 @@ def test_rerun_after_an_outcome_keeps_the_actioned_package(op: SmallOperation) -
     lifecycle.approve(op.store, op.name, second, user="supervisor")
     for stage, downstream in (("package", False), ("assess", True)):
         rerun_stage(op.store, op.settings, stage, op.name, downstream=downstream)
+    with pytest.MonkeyPatch.context() as mp:  # the commands that crashed
+        mp.setenv("SAFEGUARD_DATA_DIR", str(op.settings.data_dir))
+        result = CliRunner().invoke(app, ["rerun", "package", op.name])
+        assert result.exit_code == 0, result.output
+    run_pipeline(op.store, op.settings, op.name, synth_inputs(op.synth_dir), user="tester")
     after = _rows(op)
     assert set(after) == set(before), "unchanged facts: no supplementary package"
     assert after[first]["status"] == "actioned"
