@@ -19,6 +19,7 @@ from safeguard.package import keys, lifecycle
 from safeguard.pipeline import rerun_stage, run_pipeline, synth_inputs
 from safeguard.store.models import Assessment, IntelPackage
 from tests.support.operation import SmallOperation, build_small_operation
+from tests.support.postgres import PostgresServer
 
 
 @pytest.fixture(scope="module")
@@ -104,3 +105,21 @@ def test_changed_facts_draft_a_linked_supplementary_version(op: SmallOperation) 
     assert after[draft]["facts"] != before[draft]["facts"]
     unchanged = [r for r in before if r not in (sent, draft)]
     assert all(after[r]["sha256"] == before[r]["sha256"] for r in unchanged)
+
+
+@pytest.mark.postgres
+def test_rerun_after_an_outcome_on_postgresql(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    url = postgres_server.create_database("package_rerun")
+    pg = build_small_operation(tmp_path, url=url, accounts=150)
+    try:
+        reference = sorted(_rows(pg))[0]
+        _send_and_record(pg, reference)
+        before = _rows(pg)
+        rerun_stage(pg.store, pg.settings, "assess", pg.name, downstream=True)
+        after = _rows(pg)
+        assert set(after) == set(before) and after[reference] == before[reference]
+        assert track.summarise(pg.store, pg.name).arrests == 1
+    finally:
+        pg.store.dispose()
