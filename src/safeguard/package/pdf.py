@@ -57,9 +57,16 @@ def _kv(rows: list[tuple[str, object]]) -> Table:
     return table
 
 
-def grid(header: list[str], rows: list[list[object]], widths: list[float]) -> LongTable:
-    data = [[_p(h, _SMALL) for h in header]]
-    data += [[_p("" if c is None else c, _SMALL) for c in r] for r in rows]
+def grid(
+    header: list[str], rows: list[list[object]], widths: list[float], *, wrap: bool = True
+) -> LongTable:
+    """A table with a repeated header row; ``wrap=False`` puts plain one-line strings in the
+    cells (much faster for long tables of short values such as the hash annex)."""
+    data: list[list[object]] = [[_p(h, _SMALL) for h in header]]
+    if wrap:
+        data += [[_p("" if c is None else c, _SMALL) for c in r] for r in rows]
+    else:
+        data += [["" if c is None else str(c) for c in r] for r in rows]
     table = LongTable(data, colWidths=[w * mm for w in widths], repeatRows=1)
     table.setStyle(_GRID)
     return table
@@ -224,7 +231,9 @@ def _annex(doc: dict[str, Any]) -> list[Flowable]:
     ]
     return [
         _p("Annex: hashes of matched files", _H),
-        grid(["sha256 (or md5)", "category", "series", "method"], rows, [115, 18, 27, 15])
+        grid(
+            ["sha256 (or md5)", "category", "series", "method"], rows, [115, 18, 27, 15], wrap=False
+        )
         if rows
         else _p("No matched files."),
     ]

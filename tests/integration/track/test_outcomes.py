@@ -201,3 +201,39 @@ def test_report_writes_html_and_a_marked_pdf_with_charts(
         ["pdfimages", "-list", files["pdf"]], check=True, capture_output=True, text=True
     ).stdout
     assert len(images.strip().splitlines()) - 2 >= 3, "three charts embedded"
+
+
+def test_overdue_follows_the_tier_timescales(op: SmallOperation) -> None:
+    from safeguard.package.queries import overdue
+    from safeguard.store.models import Delivery
+
+    with op.store.session() as s:
+        received = min(s.scalars(select(Delivery.received_at)))
+        rows = [
+            (p.reference, p.tier, p.status, p.approved_at) for p in s.scalars(select(IntelPackage))
+        ]
+    # Two days after receipt: tier 1 (24 h to disseminate, 24 h to acknowledge) is late;
+    # tiers 2 (3 days) and 3 (14 days) are not.
+    now = received + timedelta(days=2)
+    expected = {
+        ref
+        for ref, tier, status, approved in rows
+        if tier == "1"
+        and (
+            status in ("draft", "approved")
+            or (
+                status in ("sent", "received")
+                and approved is not None
+                and approved < now - timedelta(hours=24)
+            )
+        )
+    }
+    late = overdue(op.store, op.name, now=now)
+    assert {d["reference"] for d in late} == expected
+    assert all(d["late_for"] in ("dissemination", "acknowledgement") for d in late)
+    much_later = {
+        d["reference"] for d in overdue(op.store, op.name, now=received + timedelta(days=30))
+    }
+    assert much_later == {
+        ref for ref, _t, status, _a in rows if status not in ("acknowledged", "actioned")
+    }
