@@ -84,6 +84,7 @@ def set_recipient(
         old = p.recipient_id
         p.recipient_kind, p.recipient_id = recipient.kind, recipient.recipient_id
         p.recipient_chosen_by = user
+        _rewrite_draft(s, p)
         _audit(
             s,
             user,
@@ -93,6 +94,29 @@ def set_recipient(
             previous=old,
             suggested=p.suggested_recipient,
         )
+
+
+def _rewrite_draft(s: Session, p: IntelPackage) -> None:
+    """Move a draft's file to its (new) recipient's directory with the recipient in it."""
+    from safeguard.package.content import canonical_json
+    from safeguard.package.files import sha256_hex
+
+    prior = s.get(IntelPackage, p.supersedes_id) if p.supersedes_id else None
+    body = canonical_json(
+        document(
+            p.content,
+            reference=p.reference,
+            version=p.version,
+            supersedes=prior.reference if prior else None,
+            recipient=parse(p.recipient_id),
+        )
+    )
+    old = Path(p.path)
+    new = old.parent.parent / p.recipient_id.replace(":", "-") / old.name
+    write_atomic(new, body)
+    if new != old:
+        old.unlink(missing_ok=True)
+    p.path, p.sha256 = str(new), sha256_hex(body)
 
 
 def approve(store: Store, operation: str, reference: str, *, user: str) -> None:

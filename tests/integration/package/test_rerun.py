@@ -123,3 +123,23 @@ def test_rerun_after_an_outcome_on_postgresql(
         assert track.summarise(pg.store, pg.name).arrests == 1
     finally:
         pg.store.dispose()
+
+
+def test_the_analysts_recipient_choice_survives_a_rerun(op: SmallOperation) -> None:
+    drafts = [r for r, v in sorted(_rows(op).items()) if v["status"] == "draft"]
+    ref = drafts[0]
+    lifecycle.set_recipient(op.store, op.name, ref, "agency", user="analyst")
+    chosen = _rows(op)[ref]
+    assert b'"recipient":{"id":"agency"' in chosen["file"], "the draft file follows at once"
+    rerun_stage(op.store, op.settings, "package", op.name)
+    with op.store.session() as s:
+        p = lifecycle.package(s, op.store.operation_id(op.name), ref)
+        assert (p.recipient_kind, p.recipient_id, p.recipient_chosen_by) == (
+            "agency",
+            "agency",
+            "analyst",
+        )
+        assert Path(p.path).parent.name == "agency"
+        assert b'"recipient":{"id":"agency"' in Path(p.path).read_bytes()
+        assert p.suggested_recipient != "" and p.content["suggested_recipient"]["reason"]
+        assert p.sha256 == chosen["sha256"], "re-running rewrote nothing"
