@@ -57,6 +57,15 @@ def _kv(rows: list[tuple[str, object]]) -> Table:
     return table
 
 
+def _cell(value: object, width_mm: float) -> object:
+    """A plain string when it fits on one line of a 7-point cell, else a wrapping Paragraph
+    (Paragraphs are what makes long tables slow)."""
+    text = "" if value is None else str(value)
+    if len(text) * 1.45 < width_mm - 2 and "\n" not in text:
+        return text
+    return _p(text, _SMALL)
+
+
 def grid(
     header: list[str], rows: list[list[object]], widths: list[float], *, wrap: bool = True
 ) -> LongTable:
@@ -64,7 +73,7 @@ def grid(
     cells (much faster for long tables of short values such as the hash annex)."""
     data: list[list[object]] = [[_p(h, _SMALL) for h in header]]
     if wrap:
-        data += [[_p("" if c is None else c, _SMALL) for c in r] for r in rows]
+        data += [[_cell(c, w) for c, w in zip(r, widths, strict=True)] for r in rows]
     else:
         data += [["" if c is None else str(c) for c in r] for r in rows]
     table = LongTable(data, colWidths=[w * mm for w in widths], repeatRows=1)

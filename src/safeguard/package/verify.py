@@ -57,6 +57,11 @@ def package_schema() -> dict[str, Any]:
     return schema
 
 
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(package_schema())
+
+
 def _decrypt(path: Path, identity: str | None) -> bytes:
     if identity is None:
         raise VerifyFailed(path.name, "decrypt", "an age identity is needed (--identity KEY)")
@@ -125,9 +130,7 @@ def _schema(bag_dir: Path) -> dict[str, Any]:
         doc: dict[str, Any] = json.loads((bag_dir / name).read_bytes())
     except (OSError, ValueError) as exc:
         raise VerifyFailed(name, "schema", f"not JSON ({exc})") from exc
-    error = jsonschema.exceptions.best_match(
-        jsonschema.Draft202012Validator(package_schema()).iter_errors(doc)
-    )
+    error = jsonschema.exceptions.best_match(_validator().iter_errors(doc))
     if error is not None:
         where = "/".join(map(str, error.absolute_path)) or "(document)"
         raise VerifyFailed(name, "schema", f"at {where}: {error.message}")
