@@ -30,6 +30,8 @@ SETTINGS_DOC: dict[str, str] = {
     "SAFEGUARD_XML_MAX_BYTES": "largest XML report file accepted (CyberTipline reports)",
     "SAFEGUARD_USER": "name recorded as the person running CLI commands (default: login name)",
     "SAFEGUARD_OPERATION": "operation a command acts on when --operation/-o is not given",
+    "SAFEGUARD_KEY_PASSPHRASE": "passphrase protecting the agency signing key (keys init, send)",
+    "SAFEGUARD_CONTACT": "contact printed in every package for the issuing officer's unit",
 }
 
 
@@ -62,6 +64,8 @@ class Settings:
     xml_max_bytes: int = 64 * 1024**2
     user: str = field(default_factory=lambda: os.environ.get("USER", "unknown"))
     operation: str = ""
+    key_passphrase: str = field(default="", repr=False)
+    contact: str = "Safeguard intelligence desk"
 
     @property
     def url(self) -> str:
@@ -94,4 +98,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         xml_max_bytes=_int(env, "SAFEGUARD_XML_MAX_BYTES", 64 * 1024**2),
         user=env.get("SAFEGUARD_USER") or env.get("USER") or "unknown",
         operation=env.get("SAFEGUARD_OPERATION", ""),
+        key_passphrase=env.get("SAFEGUARD_KEY_PASSPHRASE", ""),
+        contact=env.get("SAFEGUARD_CONTACT") or "Safeguard intelligence desk",
     )

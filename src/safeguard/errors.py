@@ -19,6 +19,7 @@ __all__ = [
     "PluginError",
     "SafeguardError",
     "StoreError",
+    "VerifyFailed",
 ]
 
 
@@ -87,3 +88,15 @@ class ActionRefused(SafeguardError):
     """An analyst's action cannot be applied as asked (no justification, nothing to change)."""
 
     exit_code = 5
+
+
+class VerifyFailed(SafeguardError):
+    """A package failed one verification check; ``file`` and ``check`` say exactly where."""
+
+    exit_code = 6
+
+    def __init__(self, file: str, check: str, reason: str) -> None:
+        super().__init__(f"{file}: {check} check failed: {reason}")
+        self.file = file
+        self.check = check
+        self.reason = reason

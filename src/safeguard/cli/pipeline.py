@@ -35,6 +35,12 @@ if TYPE_CHECKING:
 __all__ = ["print_summary", "register"]
 
 
+def _spread(value: dict[str, float | int | None], unit: str) -> str:
+    if not value.get("n"):
+        return "none yet"
+    return f"median {value['median']} {unit}, p90 {value['p90']} {unit} (n={value['n']})"
+
+
 def print_summary(summary: OperationSummary) -> None:
     from safeguard.refdata import uk
 
@@ -47,10 +53,30 @@ def print_summary(summary: OperationSummary) -> None:
     table.add_row("subjects", f"{summary.subjects:,}")
     for tier, n in summary.tiers.items():
         table.add_row(f"  tier {tier}", f"{n:,}")
-    table.add_row("draft packages", f"{sum(summary.packages_by_force.values()):,}")
+    table.add_row("packages", f"{sum(summary.packages_by_force.values()):,}")
+    for kind, n in summary.packages_by_recipient.items():
+        table.add_row(f"  for a {kind}", f"{n:,}")
+    for tier, n in summary.packages_by_tier.items():
+        table.add_row(f"  tier {tier}", f"{n:,}")
+    for label, n in (
+        ("disseminated", summary.disseminated),
+        ("acknowledged", summary.acknowledged),
+        ("arrests", summary.arrests),
+        ("charged", summary.charged),
+        ("convicted", summary.convicted),
+        ("children safeguarded", summary.children_safeguarded),
+        ("  at serious risk", summary.children_at_serious_risk),
+        ("properties searched", summary.properties_searched),
+        ("devices examined", summary.devices_examined),
+        ("arrested: in positions of trust", summary.arrested_in_positions_of_trust),
+        ("arrested: registered sex offenders", summary.arrested_registered_sex_offenders),
+    ):
+        table.add_row(label, f"{n:,}")
+    table.add_row("receipt to dissemination", _spread(summary.receipt_to_dissemination_hours, "h"))
+    table.add_row("receipt to arrest", _spread(summary.receipt_to_arrest_days, "days"))
     console.print(table)
     names = uk.forces()
-    forces = Table("force", "id", "packages", title="Draft packages per force")
+    forces = Table("force", "id", "packages", title="Packages per force")
     for force, n in sorted(summary.packages_by_force.items(), key=lambda kv: -kv[1]):
         forces.add_row(names[force].name if force in names else force, force, f"{n:,}")
     console.print(forces)

@@ -25,7 +25,8 @@ nothing else, so scripts can rely on it. Long work shows Rich progress bars on s
 when it is a terminal (`--progress` shows them in a pipe or a log too). Errors are one line on
 standard error, never a traceback. Exit codes: 0 success, 1 error, 2 bad usage or
 configuration (an unknown option value, a missing operation, a port out of range), 3 a named
-record does not exist, 4 a delivery was rejected, 5 an analyst's action was refused.
+record does not exist, 4 a delivery was rejected, 5 an analyst's action was refused, 6 a
+package failed verification.
 """
 
 

@@ -20,9 +20,6 @@ EXEMPT = {
     ("subjects", "list"),
     ("subjects", "show"),
     ("enrich",),
-    ("outcomes", "record"),
-    ("outcomes", "list"),
-    ("summary",),
 }
 
 

@@ -12,7 +12,14 @@ from safeguard.store.models.analysis import (
     SubjectNetwork,
 )
 from safeguard.store.models.base import Base
-from safeguard.store.models.dissemination import AuditEvent, IntelPackage, Outcome
+from safeguard.store.models.dissemination import (
+    AuditEvent,
+    IntelPackage,
+    Outcome,
+    OutcomeImport,
+    OutcomeQuarantine,
+    RecipientKey,
+)
 from safeguard.store.models.hashes import (
     AccountMaterial,
     FileMatch,
@@ -60,7 +67,10 @@ __all__ = [
     "Message",
     "Operation",
     "Outcome",
+    "OutcomeImport",
+    "OutcomeQuarantine",
     "QuarantinedRow",
+    "RecipientKey",
     "RegisterEntry",
     "StageRun",
     "StageWarning",

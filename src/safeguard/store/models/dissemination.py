@@ -10,24 +10,65 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from safeguard.store.models.base import Base, BigId, JsonDoc, UtcDateTime, utcnow
 
-__all__ = ["AuditEvent", "IntelPackage", "Outcome"]
+__all__ = [
+    "AuditEvent",
+    "IntelPackage",
+    "Outcome",
+    "OutcomeImport",
+    "OutcomeQuarantine",
+    "RecipientKey",
+]
 
 
 class IntelPackage(Base):
+    """One version of an intelligence package about one subject for one recipient.
+
+    A package leaves ``draft`` when approved and is never rewritten after that: when the
+    facts under it change, a new version is drafted with ``supersedes_id`` pointing at it.
+    Lifecycle times and people are kept on the row; every step is also in the audit log.
+    """
+
     __tablename__ = "intel_package"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
     subject_id: Mapped[int] = mapped_column(ForeignKey("subject.id"), index=True)
     force_id: Mapped[str] = mapped_column(String(60), index=True)
-    reference: Mapped[str] = mapped_column(String(60), unique=True)
+    reference: Mapped[str] = mapped_column(String(80), unique=True)
+    version: Mapped[int] = mapped_column(default=1)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("intel_package.id"), nullable=True)
+    recipient_kind: Mapped[str] = mapped_column(String(10), default="force")
+    recipient_id: Mapped[str] = mapped_column(String(80), default="")
+    suggested_recipient: Mapped[str] = mapped_column(String(100), default="")
+    recipient_chosen_by: Mapped[str] = mapped_column(String(200), default="")
     classification: Mapped[str] = mapped_column(String(40), default="OFFICIAL-SENSITIVE")
     grading: Mapped[str] = mapped_column(String(20))
     tier: Mapped[str] = mapped_column(String(2))
     status: Mapped[str] = mapped_column(String(20), default="draft")
     path: Mapped[str] = mapped_column(Text, default="")
     sha256: Mapped[str] = mapped_column(String(64), default="")
+    facts_sha256: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    drafted_by: Mapped[str] = mapped_column(String(200), default="")
+    approved_by: Mapped[str] = mapped_column(String(200), default="")
+    approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    sent_by: Mapped[str] = mapped_column(String(200), default="")
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    sent_path: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    acknowledged_by: Mapped[str] = mapped_column(String(200), default="")
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    actioned_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     content: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)
+
+
+class RecipientKey(Base):
+    """The age public key packages for one recipient (force, ROCU, agency team) are sealed to."""
+
+    __tablename__ = "recipient_key"
+    recipient_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    age_public_key: Mapped[str] = mapped_column(Text)
+    set_by: Mapped[str] = mapped_column(String(200))
+    set_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class Outcome(Base):
@@ -44,6 +85,37 @@ class Outcome(Base):
     recorded_by: Mapped[str] = mapped_column(String(200))
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     detail: Mapped[str] = mapped_column(Text, default="")
+    offences: Mapped[str] = mapped_column(Text, default="")
+    sentence: Mapped[str] = mapped_column(Text, default="")
+    serious_risk: Mapped[int] = mapped_column(default=0)
+    #: Where it came from: "cli", or "csv:<file sha256>:<line>" (re-import is a no-op).
+    source: Mapped[str] = mapped_column(String(120), default="cli", index=True)
+
+
+class OutcomeImport(Base):
+    """One force CSV of outcomes: imported whole, or refused whole with its quarantined rows."""
+
+    __tablename__ = "outcome_import"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
+    file: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(10))
+    rows: Mapped[int] = mapped_column(default=0)
+    imported_by: Mapped[str] = mapped_column(String(200))
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class OutcomeQuarantine(Base):
+    """A refused outcome CSV row: where it was (file, line, column), why, and the row."""
+
+    __tablename__ = "outcome_quarantine"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("outcome_import.id"), index=True)
+    line: Mapped[int] = mapped_column(BigId)
+    column: Mapped[str] = mapped_column(String(60), default="")
+    reason: Mapped[str] = mapped_column(Text)
+    raw: Mapped[str] = mapped_column(Text, default="")
 
 
 class AuditEvent(Base):

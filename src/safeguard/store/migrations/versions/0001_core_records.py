@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 09:28:13.669412
+Create Date: 2026-12-03 10:57:37.857457
 """
 
 from __future__ import annotations
@@ -64,6 +64,14 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(length=200), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_operation")),
         sa.UniqueConstraint("name", name=op.f("uq_operation_name")),
+    )
+    op.create_table(
+        "recipient_key",
+        sa.Column("recipient_id", sa.String(length=80), nullable=False),
+        sa.Column("age_public_key", sa.Text(), nullable=False),
+        sa.Column("set_by", sa.String(length=200), nullable=False),
+        sa.Column("set_at", safeguard.store.models.base.UtcDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("recipient_id", name=op.f("pk_recipient_key")),
     )
     op.create_table(
         "check_finding",
@@ -203,6 +211,33 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_hash_set_version_hash_set_id"), ["hash_set_id"], unique=False
         )
+
+    op.create_table(
+        "outcome_import",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "operation_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("file", sa.Text(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("rows", sa.Integer(), nullable=False),
+        sa.Column("imported_by", sa.String(length=200), nullable=False),
+        sa.Column(
+            "imported_at", safeguard.store.models.base.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["operation_id"],
+            ["operation.id"],
+            name=op.f("fk_outcome_import_operation_id_operation"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outcome_import")),
+    )
+    with op.batch_alter_table("outcome_import", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_outcome_import_operation_id"), ["operation_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_outcome_import_sha256"), ["sha256"], unique=False)
 
     op.create_table(
         "register_entry",
@@ -455,15 +490,42 @@ def upgrade() -> None:
             "subject_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
         sa.Column("force_id", sa.String(length=60), nullable=False),
-        sa.Column("reference", sa.String(length=60), nullable=False),
+        sa.Column("reference", sa.String(length=80), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column(
+            "supersedes_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("recipient_kind", sa.String(length=10), nullable=False),
+        sa.Column("recipient_id", sa.String(length=80), nullable=False),
+        sa.Column("suggested_recipient", sa.String(length=100), nullable=False),
+        sa.Column("recipient_chosen_by", sa.String(length=200), nullable=False),
         sa.Column("classification", sa.String(length=40), nullable=False),
         sa.Column("grading", sa.String(length=20), nullable=False),
         sa.Column("tier", sa.String(length=2), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("path", sa.Text(), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("facts_sha256", sa.String(length=64), nullable=False),
         sa.Column(
             "created_at", safeguard.store.models.base.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("drafted_by", sa.String(length=200), nullable=False),
+        sa.Column("approved_by", sa.String(length=200), nullable=False),
+        sa.Column(
+            "approved_at", safeguard.store.models.base.UtcDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("sent_by", sa.String(length=200), nullable=False),
+        sa.Column("sent_at", safeguard.store.models.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("sent_path", sa.Text(), nullable=False),
+        sa.Column(
+            "received_at", safeguard.store.models.base.UtcDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("acknowledged_by", sa.String(length=200), nullable=False),
+        sa.Column(
+            "acknowledged_at", safeguard.store.models.base.UtcDateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
+            "actioned_at", safeguard.store.models.base.UtcDateTime(timezone=True), nullable=True
         ),
         sa.Column(
             "content",
@@ -478,6 +540,11 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["subject_id"], ["subject.id"], name=op.f("fk_intel_package_subject_id_subject")
         ),
+        sa.ForeignKeyConstraint(
+            ["supersedes_id"],
+            ["intel_package.id"],
+            name=op.f("fk_intel_package_supersedes_id_intel_package"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_intel_package")),
         sa.UniqueConstraint("reference", name=op.f("uq_intel_package_reference")),
     )
@@ -488,6 +555,28 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             batch_op.f("ix_intel_package_subject_id"), ["subject_id"], unique=False
+        )
+
+    op.create_table(
+        "outcome_quarantine",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "import_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("line", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("column", sa.String(length=60), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("raw", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["import_id"],
+            ["outcome_import.id"],
+            name=op.f("fk_outcome_quarantine_import_id_outcome_import"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outcome_quarantine")),
+    )
+    with op.batch_alter_table("outcome_quarantine", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_outcome_quarantine_import_id"), ["import_id"], unique=False
         )
 
     op.create_table(
@@ -884,6 +973,10 @@ def upgrade() -> None:
             "recorded_at", safeguard.store.models.base.UtcDateTime(timezone=True), nullable=False
         ),
         sa.Column("detail", sa.Text(), nullable=False),
+        sa.Column("offences", sa.Text(), nullable=False),
+        sa.Column("sentence", sa.Text(), nullable=False),
+        sa.Column("serious_risk", sa.Integer(), nullable=False),
+        sa.Column("source", sa.String(length=120), nullable=False),
         sa.ForeignKeyConstraint(
             ["operation_id"], ["operation.id"], name=op.f("fk_outcome_operation_id_operation")
         ),
@@ -897,6 +990,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("outcome", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_outcome_operation_id"), ["operation_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_outcome_source"), ["source"], unique=False)
 
     op.create_table(
         "subject_account",
@@ -964,6 +1058,7 @@ def downgrade() -> None:
     op.drop_table("file_match")
     op.drop_table("subject_account")
     with op.batch_alter_table("outcome", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_outcome_source"))
         batch_op.drop_index(batch_op.f("ix_outcome_operation_id"))
 
     op.drop_table("outcome")
@@ -1017,6 +1112,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_quarantined_row_delivery_id"))
 
     op.drop_table("quarantined_row")
+    with op.batch_alter_table("outcome_quarantine", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_outcome_quarantine_import_id"))
+
+    op.drop_table("outcome_quarantine")
     with op.batch_alter_table("intel_package", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_intel_package_subject_id"))
         batch_op.drop_index(batch_op.f("ix_intel_package_operation_id"))
@@ -1055,6 +1154,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_register_entry_kind_norm")
 
     op.drop_table("register_entry")
+    with op.batch_alter_table("outcome_import", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_outcome_import_sha256"))
+        batch_op.drop_index(batch_op.f("ix_outcome_import_operation_id"))
+
+    op.drop_table("outcome_import")
     with op.batch_alter_table("hash_set_version", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_hash_set_version_hash_set_id"))
 
@@ -1076,6 +1180,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_check_finding_kind_norm")
 
     op.drop_table("check_finding")
+    op.drop_table("recipient_key")
     op.drop_table("operation")
     op.drop_table("hash_set")
     op.drop_table("audit_event")

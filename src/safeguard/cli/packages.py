@@ -1,0 +1,214 @@
+"""`safeguard packages` (list, show, recipient, approve, send, ack, overdue) and
+`safeguard package verify`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from safeguard.cli.common import (
+    OPERATION,
+    console,
+    emit_json,
+    handle_errors,
+    open_store,
+    operation_name,
+    settings,
+)
+
+__all__ = ["register"]
+
+packages_app = typer.Typer(
+    help="Intelligence packages: review, choose recipient, approve, send, acknowledge.",
+    no_args_is_help=True,
+)
+package_app = typer.Typer(help="Check a package file as a recipient would.", no_args_is_help=True)
+_JSON = typer.Option(False, "--json", help="Machine-readable output.")
+_REF = typer.Argument(..., help="Package reference (e.g. demo-S-000123).")
+
+
+def _table(docs: list[dict[str, Any]], *extra: str) -> None:
+    table = Table("reference", "v", "tier", "recipient", "status", "drafted", "approved", *extra)
+    for d in docs:
+        table.add_row(
+            d["reference"],
+            str(d["version"]),
+            d["tier"],
+            d["recipient"],
+            d["status"],
+            d["drafted_by"],
+            d["approved_by"] or "",
+            *(str(d[e]) for e in extra),
+        )
+    console.print(table)
+
+
+@packages_app.command("list")
+@handle_errors
+def packages_list(
+    operation: str | None = OPERATION,
+    status: str | None = typer.Option(None, help="Only this status (draft, approved, sent...)."),
+    force: str | None = typer.Option(None, help="Only packages for this force or recipient."),
+    as_json: bool = _JSON,
+) -> None:
+    """List an operation's packages, highest tier first."""
+    from safeguard.package.queries import list_packages
+
+    docs = list_packages(open_store(), operation_name(operation), status=status, force=force)
+    if as_json:
+        emit_json(docs)
+    else:
+        _table(docs)
+
+
+@packages_app.command("show")
+@handle_errors
+def packages_show(
+    reference: str = _REF, operation: str | None = OPERATION, as_json: bool = _JSON
+) -> None:
+    """One package: lifecycle (who and when) and its content."""
+    from safeguard.package.queries import show_package
+
+    doc = show_package(open_store(), operation_name(operation), reference)
+    if as_json:
+        emit_json(doc)
+        return
+    for key, value in doc.items():
+        if key != "content" and value is not None:
+            console.print(f"[bold]{key}[/]: {value}", highlight=False)
+    console.print(f"[bold]summary[/]: {doc['content'].get('summary', '')}", highlight=False)
+
+
+def _done(as_json: bool, reference: str, operation: str, message: str) -> None:
+    from safeguard.package.queries import show_package
+
+    if as_json:
+        doc = show_package(open_store(), operation, reference)
+        emit_json({k: v for k, v in doc.items() if k != "content"})
+    else:
+        console.print(message, highlight=False)
+
+
+@packages_app.command("recipient")
+@handle_errors
+def packages_recipient(
+    reference: str = _REF,
+    recipient: str = typer.Argument(..., help="Force id, rocu:<name> or agency."),
+    operation: str | None = OPERATION,
+    as_json: bool = _JSON,
+) -> None:
+    """Choose a draft's recipient (the suggestion from attribution and deconfliction stays)."""
+    from safeguard.package.lifecycle import set_recipient
+
+    op = operation_name(operation)
+    set_recipient(open_store(), op, reference, recipient, user=settings().user)
+    _done(as_json, reference, op, f"{reference}: recipient {recipient}")
+
+
+@packages_app.command("approve")
+@handle_errors
+def packages_approve(
+    reference: str = _REF, operation: str | None = OPERATION, as_json: bool = _JSON
+) -> None:
+    """Approve a draft (a second person: the drafter cannot approve)."""
+    from safeguard.package.lifecycle import approve
+
+    op = operation_name(operation)
+    approve(open_store(), op, reference, user=settings().user)
+    _done(as_json, reference, op, f"{reference}: approved by {settings().user}")
+
+
+@packages_app.command("send")
+@handle_errors
+def packages_send(
+    reference: str = _REF, operation: str | None = OPERATION, as_json: bool = _JSON
+) -> None:
+    """Sign, encrypt to the recipient's age key and write to its outbox directory."""
+    from safeguard.package.lifecycle import send
+
+    op, cfg = operation_name(operation), settings()
+    path = send(open_store(cfg), cfg, op, reference, user=cfg.user)
+    _done(as_json, reference, op, f"{reference}: sent to {path}")
+
+
+@packages_app.command("ack")
+@handle_errors
+def packages_ack(
+    reference: str = _REF,
+    operation: str | None = OPERATION,
+    received: bool = typer.Option(
+        False, "--received", help="Record receipt only (not yet acknowledged)."
+    ),
+    as_json: bool = _JSON,
+) -> None:
+    """Record that the recipient received or acknowledged a sent package."""
+    from safeguard.package.lifecycle import acknowledge
+
+    op = operation_name(operation)
+    step = "received" if received else "acknowledged"
+    acknowledge(open_store(), op, reference, user=settings().user, step=step)
+    _done(as_json, reference, op, f"{reference}: {step}")
+
+
+@packages_app.command("overdue")
+@handle_errors
+def packages_overdue(operation: str | None = OPERATION, as_json: bool = _JSON) -> None:
+    """Packages late for dissemination or for the recipient's acknowledgement."""
+    from safeguard.package.queries import overdue
+
+    docs = overdue(open_store(), operation_name(operation))
+    if as_json:
+        emit_json(docs)
+    else:
+        _table(docs, "late_for", "due_at", "hours_late")
+
+
+@package_app.command("verify")
+@handle_errors
+def package_verify(
+    file: Path = typer.Argument(..., help="A sent package (.tar.age), its .tar, or a bag dir."),
+    identity: Path | None = typer.Option(
+        None, "--identity", help="File holding the recipient's age identity (AGE-SECRET-KEY-1...)."
+    ),
+    agency_key: Path | None = typer.Option(
+        None, "--agency-key", help="The agency public key file (default: this installation's)."
+    ),
+    as_json: bool = _JSON,
+) -> None:
+    """Check decryption, signature, manifests and schema; name the file and check that failed."""
+    from safeguard.package.keys import load_agency_key, load_public_key
+    from safeguard.package.verify import verify
+
+    public = (
+        load_public_key(agency_key)
+        if agency_key
+        else load_agency_key(settings()).private.public_key()
+    )
+    secret = None
+    if identity is not None:
+        lines = [ln for ln in identity.read_text().splitlines() if ln.startswith("AGE-SECRET")]
+        secret = lines[0] if lines else identity.read_text().strip()
+    result = verify(file, public, secret)
+    doc = {
+        "file": str(file),
+        "reference": result.reference,
+        "checks": list(result.checks),
+        "signing_key": result.signing_key,
+        "ok": True,
+    }
+    if as_json:
+        emit_json(doc)
+    else:
+        console.print(
+            f"{file}: {result.reference} verified ({', '.join(result.checks)}); "
+            f"signed by {result.signing_key}",
+            highlight=False,
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(packages_app, name="packages")
+    app.add_typer(package_app, name="package")

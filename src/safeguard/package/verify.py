@@ -1,0 +1,162 @@
+"""Checking a package as a recipient would: decryption, signature, manifests, schema.
+
+``verify`` takes the ``.tar.age`` file as sent (with the recipient's age identity), the
+decrypted ``.tar`` or an unpacked bag directory, and runs the checks in order:
+
+1. ``decrypt``: age decryption with the identity (any changed byte fails: age is
+   authenticated);
+2. ``archive``: the tar holds exactly one bag directory and nothing outside it;
+3. ``signature``: ``signature.ed25519`` is the agency key's signature of the tag manifest;
+4. ``manifest``: every tag and payload file has the SHA-256 its manifest lists, and no
+   payload file is missing or extra (BagIt);
+5. ``schema``: ``data/package.json`` is valid against the package JSON Schema.
+
+The first failure is raised as :class:`VerifyFailed` naming the file and the check.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import json
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import bagit
+import jsonschema
+import pyrage
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from safeguard.errors import VerifyFailed
+from safeguard.package.bag import SIGNATURE_NAME, TAGMANIFEST
+from safeguard.package.keys import fingerprint, signature_ok
+
+__all__ = ["CHECKS", "Verified", "VerifyFailed", "package_schema", "verify"]
+
+CHECKS = ("decrypt", "archive", "signature", "manifest", "schema")
+
+
+@dataclass(frozen=True)
+class Verified:
+    reference: str
+    checks: tuple[str, ...]
+    signing_key: str
+    document: dict[str, Any]
+
+
+@cache
+def package_schema() -> dict[str, Any]:
+    text = resources.files("safeguard.data").joinpath("package.schema.json").read_text()
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(package_schema())
+
+
+def _decrypt(path: Path, identity: str | None) -> bytes:
+    if identity is None:
+        raise VerifyFailed(path.name, "decrypt", "an age identity is needed (--identity KEY)")
+    try:
+        ident = pyrage.x25519.Identity.from_str(identity.strip())
+    except Exception as exc:  # pyrage's IdentityError
+        raise VerifyFailed(path.name, "decrypt", f"not an age identity ({exc})") from exc
+    try:
+        return pyrage.decrypt(path.read_bytes(), [ident])
+    except Exception as exc:  # pyrage's DecryptError: damaged, or not for this identity
+        raise VerifyFailed(
+            path.name, "decrypt", f"damaged or not encrypted to this identity ({exc})"
+        ) from exc
+
+
+def _unpack(name: str, data: bytes, into: Path) -> Path:
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tar:
+            tops = {Path(m.name).parts[0] for m in tar.getmembers()}
+            if len(tops) != 1:
+                raise VerifyFailed(name, "archive", f"expected one bag directory, found {tops}")
+            tar.extractall(into, filter="data")
+    except (tarfile.TarError, OSError) as exc:
+        raise VerifyFailed(name, "archive", f"not a readable tar ({exc})") from exc
+    return into / tops.pop()
+
+
+def _signature(bag_dir: Path, public: Ed25519PublicKey) -> None:
+    sig_path, tags = bag_dir / SIGNATURE_NAME, bag_dir / TAGMANIFEST
+    for p in (sig_path, tags):
+        if not p.is_file():
+            raise VerifyFailed(p.name, "signature", "file missing")
+    try:
+        signature = base64.b64decode(sig_path.read_bytes().strip(), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise VerifyFailed(SIGNATURE_NAME, "signature", "not base64") from exc
+    if not signature_ok(public, signature, tags.read_bytes()):
+        raise VerifyFailed(
+            TAGMANIFEST,
+            "signature",
+            f"{SIGNATURE_NAME} is not a signature of it by agency key {fingerprint(public)}",
+        )
+
+
+def _manifest(bag_dir: Path) -> None:
+    try:
+        bagit.Bag(str(bag_dir)).validate()
+    except bagit.BagValidationError as exc:
+        # A changed tag file (e.g. manifest-sha256.txt) is the cause of any payload mismatch
+        # it implies, so tag files are named first.
+        details = sorted(
+            getattr(exc, "details", None) or [],
+            key=lambda d: str(getattr(d, "path", "")).startswith("data/"),
+        )
+        first = details[0] if details else None
+        file = getattr(first, "path", None) or "bag"
+        more = f" (and {len(details) - 1} more)" if len(details) > 1 else ""
+        raise VerifyFailed(str(file), "manifest", f"{first or exc}{more}") from exc
+    except bagit.BagError as exc:
+        raise VerifyFailed("bagit.txt", "manifest", str(exc)) from exc
+
+
+def _schema(bag_dir: Path) -> dict[str, Any]:
+    name = "data/package.json"
+    try:
+        doc: dict[str, Any] = json.loads((bag_dir / name).read_bytes())
+    except (OSError, ValueError) as exc:
+        raise VerifyFailed(name, "schema", f"not JSON ({exc})") from exc
+    error = jsonschema.exceptions.best_match(_validator().iter_errors(doc))
+    if error is not None:
+        where = "/".join(map(str, error.absolute_path)) or "(document)"
+        raise VerifyFailed(name, "schema", f"at {where}: {error.message}")
+    return doc
+
+
+def _check_bag(bag_dir: Path, public: Ed25519PublicKey, done: list[str]) -> Verified:
+    _signature(bag_dir, public)
+    done.append("signature")
+    _manifest(bag_dir)
+    done.append("manifest")
+    doc = _schema(bag_dir)
+    done.append("schema")
+    return Verified(doc["reference"], tuple(done), fingerprint(public), doc)
+
+
+def verify(path: Path, public: Ed25519PublicKey, identity: str | None = None) -> Verified:
+    """Run every check on ``path`` (module docstring); raise :class:`VerifyFailed` on the first."""
+    if path.is_dir():
+        return _check_bag(path, public, [])
+    done: list[str] = []
+    data = path.read_bytes()
+    if path.name.endswith(".age"):
+        data = _decrypt(path, identity)
+        done.append("decrypt")
+    with tempfile.TemporaryDirectory(prefix="safeguard-verify-") as tmp:
+        bag_dir = _unpack(path.name, data, Path(tmp))
+        done.append("archive")
+        return _check_bag(bag_dir, public, done)
