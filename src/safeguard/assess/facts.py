@@ -37,6 +37,7 @@ class MaterialFacts:
 class Finding:
     """A police-checks return that met one of the subject's identifiers."""
 
+    check_id: int
     source: str
     finding: str
     detail: str
@@ -44,6 +45,11 @@ class Finding:
     force_id: str | None
     matched_kind: str
     matched_value: str
+
+    @property
+    def ref(self) -> str:
+        """The evidence reference of the checks row (``safeguard evidence show check:N``)."""
+        return f"check:{self.check_id}"
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,7 @@ class SubjectFacts:
     subject_id: int
     label: str
     account_ids: tuple[int, ...]
+    platform_ids: tuple[str, ...] = ()
     material: MaterialFacts = field(default_factory=MaterialFacts)
     roles: tuple[str, ...] = ()
     counterparts: int = 0

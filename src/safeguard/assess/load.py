@@ -12,6 +12,7 @@ from sqlalchemy import Connection, select
 from safeguard.assess.enrichment import normalise_key
 from safeguard.assess.facts import Finding, IndicatorHit, MaterialFacts, SubjectFacts
 from safeguard.assess.lexicon import Scanner
+from safeguard.store.bulk import json_text
 from safeguard.store.models import (
     Account,
     AccountMaterial,
@@ -45,12 +46,15 @@ class SubjectInputs:
 
     labels: dict[int, str] = field(default_factory=dict)
     accounts: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
+    platform_ids: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
     material: dict[int, MaterialFacts] = field(default_factory=dict)
     network: dict[int, tuple[tuple[str, ...], int]] = field(default_factory=dict)
     findings: dict[int, list[Finding]] = field(default_factory=lambda: defaultdict(list))
     indicators: dict[int, list[IndicatorHit]] = field(default_factory=lambda: defaultdict(list))
     register: dict[int, list[RegisterHit]] = field(default_factory=lambda: defaultdict(list))
     place: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)
+    #: (check id, subject id, status, score, fields as JSON) of every checks row that met one
+    check_matches: list[tuple[int, int, str, float, str]] = field(default_factory=list)
 
     def facts(self) -> Iterator[SubjectFacts]:
         for sid, label in sorted(self.labels.items()):
@@ -60,6 +64,7 @@ class SubjectInputs:
                 subject_id=sid,
                 label=label,
                 account_ids=tuple(self.accounts[sid]),
+                platform_ids=tuple(sorted(self.platform_ids[sid])),
                 material=self.material.get(sid, MaterialFacts()),
                 roles=roles,
                 counterparts=counterparts,
@@ -84,13 +89,15 @@ def load_inputs(conn: Connection, operation_id: int, scanner: Scanner) -> Subjec
 def _subjects(conn: Connection, op: int, inputs: SubjectInputs) -> dict[int, int]:
     owner: dict[int, int] = {}
     q = (
-        select(Subject.id, Subject.label, SubjectAccount.account_id)
+        select(Subject.id, Subject.label, SubjectAccount.account_id, Account.platform_account_id)
         .join(SubjectAccount, SubjectAccount.subject_id == Subject.id)
+        .join(Account, Account.id == SubjectAccount.account_id)
         .where(Subject.operation_id == op)
     )
-    for sid, label, account_id in conn.execute(q):
+    for sid, label, account_id, platform_id in conn.execute(q):
         inputs.labels[sid] = label
         inputs.accounts[sid].append(account_id)
+        inputs.platform_ids[sid].append(str(platform_id))
         owner[account_id] = sid
     return owner
 
@@ -142,14 +149,19 @@ def _identifier_hits(
         register[(r.kind, r.norm)].append(r)
     if not checks and not register:
         return
+    met: set[tuple[int, int]] = set()
     for account_id, kind, norm in _keys_of_accounts(conn, op):
         sid = owner.get(account_id)
         if sid is None:
             continue
         for c in checks.get((kind, norm), ()):
+            if (c.id, sid) in met:
+                continue
+            met.add((c.id, sid))
+            inputs.check_matches.append((c.id, sid, "matched", 1.0, json_text([kind])))
             if c.finding != "no_trace":
                 inputs.findings[sid].append(
-                    Finding(c.source, c.finding, c.detail, c.date, c.force_id, kind, c.value)
+                    Finding(c.id, c.source, c.finding, c.detail, c.date, c.force_id, kind, c.value)
                 )
         for r in register.get((kind, norm), ()):
             inputs.register[sid].append(

@@ -11,6 +11,7 @@ __all__ = ["Reason", "ReasonSink"]
 @dataclass(frozen=True)
 class Reason:
     factor: str
+    code: str
     points: float
     text: str
     evidence: tuple[str, ...] = ()
@@ -32,16 +33,23 @@ class ReasonSink:
     def add(
         self,
         factor: str,
+        code: str,
         points: float,
         text: str,
+        *,
         evidence: list[str] | tuple[str, ...] = (),
         flags: tuple[str, ...] = (),
     ) -> None:
-        self.reasons.append(Reason(factor, points, text, tuple(evidence)[:20], flags))
+        self.reasons.append(Reason(factor, code, points, text, tuple(evidence)[:20], flags))
 
     @property
     def score(self) -> float:
         return round(sum(r.points for r in self.reasons), 2)
+
+    @property
+    def codes(self) -> dict[str, float]:
+        """Reason code → points (what an assessment version keeps to compare runs)."""
+        return {r.code: r.points for r in self.reasons}
 
     @property
     def flags(self) -> set[str]:

@@ -23,6 +23,7 @@ app = typer.Typer(
 
 #: Modules under ``safeguard.cli`` that each define ``register(app)``.
 VERB_MODULES: tuple[str, ...] = (
+    "assess",
     "hashsets",
     "ingest",
     "match",
@@ -30,6 +31,7 @@ VERB_MODULES: tuple[str, ...] = (
     "pipeline",
     "plugins",
     "referrals",
+    "ruleset",
     "serve",
     "subjects",
     "synth",

@@ -120,6 +120,8 @@ class CheckFinding(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
     date: Mapped[str | None] = mapped_column(String(10), nullable=True)
     force_id: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    load_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
+    line: Mapped[int | None] = mapped_column(BigId, nullable=True)
 
 
 class RegisterEntry(Base):
@@ -146,8 +148,15 @@ class Assessment(Base):
     tier: Mapped[str] = mapped_column(String(2))
     score: Mapped[float] = mapped_column(Float)
     reasons: Mapped[list[Any]] = mapped_column(JsonDoc, default=list)
+    #: ``name/version`` of the ruleset (e.g. ``kirat-lite/1``); name and hash beside it.
     ruleset_version: Mapped[str] = mapped_column(String(40))
+    ruleset_name: Mapped[str] = mapped_column(String(80), default="")
+    ruleset_hash: Mapped[str] = mapped_column(String(64), default="")
+    run_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
     deconfliction: Mapped[list[Any]] = mapped_column(JsonDoc, default=list)
     override_tier: Mapped[str | None] = mapped_column(String(2), nullable=True)
     override_justification: Mapped[str | None] = mapped_column(Text, nullable=True)
     override_author: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    override_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
+    #: The reasons differ from those the override was made on: an analyst should look again.
+    facts_changed: Mapped[bool] = mapped_column(default=False)
