@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from safeguard.assess.enrichment import normalise_key
+from safeguard.assess.checkmatch import load_subject_keys, match_row
 from safeguard.assess.facts import Finding, IndicatorHit, MaterialFacts, SubjectFacts
 from safeguard.assess.lexicon import Scanner
 from safeguard.store.bulk import json_text
@@ -80,7 +80,8 @@ def load_inputs(conn: Connection, operation_id: int, scanner: Scanner) -> Subjec
     owner = _subjects(conn, operation_id, inputs)
     _material(conn, operation_id, owner, inputs)
     _network(conn, operation_id, inputs)
-    _identifier_hits(conn, operation_id, owner, inputs)
+    _register_hits(conn, operation_id, owner, inputs)
+    _check_hits(conn, operation_id, inputs)
     _messages(conn, operation_id, owner, scanner, inputs)
     _places(conn, operation_id, inputs)
     return inputs
@@ -120,53 +121,56 @@ def _network(conn: Connection, op: int, inputs: SubjectInputs) -> None:
 
 
 def _keys_of_accounts(conn: Connection, op: int) -> Iterator[tuple[int, str, str]]:
-    """(account id, kind, norm) of every identifier, plus name_dob and account_id keys."""
+    """(account id, kind, key) of every identifier (e-mails also as their canonical mailbox)."""
     q = (
-        select(Identifier.account_id, Identifier.kind, Identifier.norm)
+        select(Identifier.account_id, Identifier.kind, Identifier.norm, Identifier.alt_norm)
         .join(Account, Account.id == Identifier.account_id)
         .where(Account.operation_id == op)
     )
-    for account_id, kind, norm in conn.execute(q):
+    for account_id, kind, norm, alt in conn.execute(q):
         yield account_id, kind, norm
-    q2 = select(
-        Account.id, Account.platform_account_id, Account.display_name, Account.date_of_birth
-    ).where(Account.operation_id == op)
-    for account_id, platform_id, name, dob in conn.execute(q2):
+        if alt and kind == "email":
+            yield account_id, kind, alt
+    q2 = select(Account.id, Account.platform_account_id).where(Account.operation_id == op)
+    for account_id, platform_id in conn.execute(q2):
         yield account_id, "account_id", platform_id
-        if name and dob:
-            yield account_id, "name_dob", normalise_key("name_dob", f"{name}|{dob.isoformat()}")
 
 
-def _identifier_hits(
-    conn: Connection, op: int, owner: dict[int, int], inputs: SubjectInputs
-) -> None:
-    checks: dict[tuple[str, str], list[Any]] = defaultdict(list)
-    check_table, register_table = CheckFinding.__table__, RegisterEntry.__table__
-    for c in conn.execute(select(check_table).where(check_table.c.operation_id == op)):
-        checks[(c.kind, c.norm)].append(c)
+def _register_hits(conn: Connection, op: int, owner: dict[int, int], inputs: SubjectInputs) -> None:
+    register_table = RegisterEntry.__table__
     register: dict[tuple[str, str], list[Any]] = defaultdict(list)
     for r in conn.execute(select(register_table).where(register_table.c.operation_id == op)):
         register[(r.kind, r.norm)].append(r)
-    if not checks and not register:
+    if not register:
         return
-    met: set[tuple[int, int]] = set()
     for account_id, kind, norm in _keys_of_accounts(conn, op):
         sid = owner.get(account_id)
         if sid is None:
             continue
-        for c in checks.get((kind, norm), ()):
-            if (c.id, sid) in met:
-                continue
-            met.add((c.id, sid))
-            inputs.check_matches.append((c.id, sid, "matched", 1.0, json_text([kind])))
-            if c.finding != "no_trace":
-                inputs.findings[sid].append(
-                    Finding(c.id, c.source, c.finding, c.detail, c.date, c.force_id, kind, c.value)
-                )
         for r in register.get((kind, norm), ()):
             inputs.register[sid].append(
                 RegisterHit(r.force_id, r.reference, r.status, r.contact, kind)
             )
+
+
+def _check_hits(conn: Connection, op: int, inputs: SubjectInputs) -> None:
+    """Every checks row matched to subjects; findings of the ``matched`` ones go to facts."""
+    table = CheckFinding.__table__
+    rows = conn.execute(select(table).where(table.c.operation_id == op)).all()
+    if not rows:
+        return
+    keys = load_subject_keys(conn, op)
+    for c in rows:
+        for m in match_row(keys, c):
+            inputs.check_matches.append(
+                (c.id, m.subject_id, m.status, m.score, json_text(list(m.fields)))
+            )
+            if m.status == "matched" and c.finding != "no_trace":
+                inputs.findings[m.subject_id].append(
+                    Finding(
+                        c.id, c.source, c.finding, c.detail, c.date, c.force_id, c.kind, c.value
+                    )
+                )
 
 
 def _messages(

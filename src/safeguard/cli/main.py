@@ -24,12 +24,14 @@ app = typer.Typer(
 #: Modules under ``safeguard.cli`` that each define ``register(app)``.
 VERB_MODULES: tuple[str, ...] = (
     "assess",
+    "checks",
     "hashsets",
     "ingest",
     "match",
     "operations",
     "pipeline",
     "plugins",
+    "queue",
     "referrals",
     "ruleset",
     "serve",

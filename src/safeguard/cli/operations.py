@@ -1,9 +1,8 @@
-"""`safeguard operations`, `summary`, `enrich` and `outcomes`: the operation as a whole."""
+"""`safeguard operations`, `summary` and `outcomes`: the operation as a whole."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import typer
@@ -11,7 +10,6 @@ from rich.table import Table
 from sqlalchemy import select
 
 from safeguard import track
-from safeguard.assess.enrichment import load_checks, load_register
 from safeguard.cli.common import console, emit_json, handle_errors, open_store, settings
 from safeguard.cli.pipeline import print_summary
 from safeguard.errors import PipelineError
@@ -55,23 +53,6 @@ def summary_command(
         emit_json(summary.to_json())
     else:
         print_summary(summary)
-
-
-@handle_errors
-def enrich_command(
-    operation: str = typer.Argument(..., help="Operation name."),
-    checks: Path | None = typer.Option(None, help="Police checks returns (checks.csv)."),
-    register_csv: Path | None = typer.Option(None, "--register", help="Known-subject register."),
-) -> None:
-    """Load police checks returns and the known-subject register (then re-run assess)."""
-    if checks is None and register_csv is None:
-        raise PipelineError("give --checks and/or --register")
-    store = open_store()
-    op_id = store.operation_id(operation)
-    if checks:
-        console.print(f"checks findings loaded: {load_checks(store, op_id, checks):,}")
-    if register_csv:
-        console.print(f"register rows loaded: {load_register(store, op_id, register_csv):,}")
 
 
 @outcomes_app.command("record")
@@ -151,5 +132,4 @@ def outcomes_list(
 def register(app: typer.Typer) -> None:
     app.command("operations")(operations_command)
     app.command("summary")(summary_command)
-    app.command("enrich")(enrich_command)
     app.add_typer(outcomes_app, name="outcomes")

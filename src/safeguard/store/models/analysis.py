@@ -122,6 +122,8 @@ class CheckFinding(Base):
     force_id: Mapped[str | None] = mapped_column(String(60), nullable=True)
     load_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
     line: Mapped[int | None] = mapped_column(BigId, nullable=True)
+    #: Extra columns of the returns row (e.g. ``name`` beside a ``postcode`` key).
+    attributes: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)
 
 
 class RegisterEntry(Base):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 09:28:08.253067
+Create Date: 2026-12-03 09:41:51.172748
 """
 
 from __future__ import annotations
@@ -167,6 +167,13 @@ def upgrade() -> None:
         sa.Column("force_id", sa.String(length=60), nullable=True),
         sa.Column("load_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("line", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column(
+            "attributes",
+            sa.JSON()
+            .with_variant(postgresql.JSONB(astext_type=Text()), "postgresql")
+            .with_variant(sqlite.JSON(), "sqlite"),
+            nullable=False,
+        ),
         sa.ForeignKeyConstraint(
             ["operation_id"], ["operation.id"], name=op.f("fk_check_finding_operation_id_operation")
         ),
