@@ -2,8 +2,8 @@
 
 ``message:ID`` (platform message id), ``check:N`` (checks row), ``account:ID`` (platform
 account id, with its material summary), ``network:LABEL`` (the subject's place in the
-sharing network), ``login:N`` (login event), ``link:N`` (link evidence), ``match:N`` (a file
-event's match against a hash set).
+sharing network), ``login:N`` (login event), ``logins:ID@IP`` (an account's logins from one
+address), ``link:N`` (link evidence), ``match:N`` (a file event's match against a hash set).
 """
 
 from __future__ import annotations
@@ -109,6 +109,28 @@ def _login(session: Session, op_id: int, key: str) -> dict[str, Any] | None:
     return {"account": account.platform_account_id, "at": e.ts, "ip": e.ip, "kind": e.kind}
 
 
+def _logins(session: Session, op_id: int, key: str) -> dict[str, Any] | None:
+    platform_id, _, ip = key.rpartition("@")
+    account = session.scalar(
+        select(Account).where(
+            Account.operation_id == op_id, Account.platform_account_id == platform_id
+        )
+    )
+    if account is None or not ip:
+        return None
+    events = session.scalars(
+        select(LoginEvent)
+        .where(LoginEvent.account_id == account.id, LoginEvent.ip == ip)
+        .order_by(LoginEvent.ts)
+    ).all()
+    if not events:
+        return None
+    return {
+        "account": platform_id, "ip": ip, "logins": len(events), "first": events[0].ts,
+        "last": events[-1].ts, "events": [f"login:{e.id}" for e in events[:50]],
+    }  # fmt: skip
+
+
 def _link(session: Session, op_id: int, key: str) -> dict[str, Any] | None:
     link = session.get(LinkEvidence, int(key)) if key.isdigit() else None
     if link is None or link.operation_id != op_id:
@@ -145,6 +167,7 @@ REF_KINDS: dict[str, Callable[[Session, int, str], dict[str, Any] | None]] = {
     "account": _account,
     "network": _network,
     "login": _login,
+    "logins": _logins,
     "link": _link,
     "match": _match,
 }

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Finding", "IndicatorHit", "MaterialFacts", "SubjectFacts"]
+__all__ = ["Finding", "IndicatorHit", "LoginPlace", "MaterialFacts", "SubjectFacts"]
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,24 @@ class IndicatorHit:
 
 
 @dataclass(frozen=True)
+class LoginPlace:
+    """Logins of one account from one IP address, where GeoIP puts it (attribution evidence)."""
+
+    account: str  # platform account id
+    ip: str
+    country: str | None
+    logins: int
+    first: str  # ISO 8601, or "" when unknown
+    last: str
+    anonymity: tuple[str, ...] = ()  # vpn, tor, proxy, hosting... (empty: an ordinary address)
+
+    @property
+    def ref(self) -> str:
+        """Evidence reference of these logins (``safeguard evidence show logins:ID@IP``)."""
+        return f"logins:{self.account}@{self.ip}"
+
+
+@dataclass(frozen=True)
 class SubjectFacts:
     subject_id: int
     label: str
@@ -74,6 +92,7 @@ class SubjectFacts:
     indicators: tuple[IndicatorHit, ...] = ()
     country: str | None = None
     force_id: str | None = None
+    logins: tuple[LoginPlace, ...] = ()
 
     def findings_of(self, *kinds: str) -> list[Finding]:
         return [f for f in self.findings if f.finding in kinds]

@@ -10,7 +10,13 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from safeguard.assess.checkmatch import load_subject_keys, match_row
-from safeguard.assess.facts import Finding, IndicatorHit, MaterialFacts, SubjectFacts
+from safeguard.assess.facts import (
+    Finding,
+    IndicatorHit,
+    LoginPlace,
+    MaterialFacts,
+    SubjectFacts,
+)
 from safeguard.assess.lexicon import Scanner
 from safeguard.store.bulk import json_text
 from safeguard.store.models import (
@@ -53,6 +59,7 @@ class SubjectInputs:
     indicators: dict[int, list[IndicatorHit]] = field(default_factory=lambda: defaultdict(list))
     register: dict[int, list[RegisterHit]] = field(default_factory=lambda: defaultdict(list))
     place: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)
+    logins: dict[int, list[LoginPlace]] = field(default_factory=lambda: defaultdict(list))
     #: (check id, subject id, status, score, fields as JSON) of every checks row that met one
     check_matches: list[tuple[int, int, str, float, str]] = field(default_factory=list)
 
@@ -72,6 +79,7 @@ class SubjectInputs:
                 indicators=tuple(self.indicators[sid]),
                 country=country,
                 force_id=force_id,
+                logins=tuple(self.logins.get(sid, ())),
             )
 
 
@@ -84,6 +92,7 @@ def load_inputs(conn: Connection, operation_id: int, scanner: Scanner) -> Subjec
     _check_hits(conn, operation_id, inputs)
     _messages(conn, operation_id, owner, scanner, inputs)
     _places(conn, operation_id, inputs)
+    _logins(conn, operation_id, owner, inputs)
     return inputs
 
 
@@ -196,3 +205,37 @@ def _places(conn: Connection, op: int, inputs: SubjectInputs) -> None:
     for sid, country, force_id in conn.execute(q):
         if sid is not None:
             inputs.place[sid] = (country, force_id)
+
+
+def _login_place(platform_id: str, item: dict[str, Any]) -> LoginPlace | None:
+    detail = item.get("detail") or {}
+    if item.get("family") != "ip" or not detail.get("ip"):
+        return None
+    return LoginPlace(
+        account=platform_id,
+        ip=str(detail["ip"]),
+        country=item.get("country"),
+        logins=int(item.get("observations") or 1),
+        first=str(item.get("first") or "")[:10],
+        last=str(item.get("last") or "")[:10],
+        anonymity=tuple(str(f) for f in detail.get("anonymity") or ())
+        if item.get("anonymous")
+        else (),
+    )
+
+
+def _logins(conn: Connection, op: int, owner: dict[int, int], inputs: SubjectInputs) -> None:
+    """Each account's login places, from its attribution evidence (travel, anonymisation)."""
+    q = (
+        select(Attribution.account_id, Account.platform_account_id, Attribution.evidence)
+        .join(Account, Account.id == Attribution.account_id)
+        .where(Attribution.operation_id == op, Attribution.account_id.is_not(None))
+    )
+    for account_id, platform_id, evidence in conn.execute(q.execution_options(yield_per=20_000)):
+        sid = owner.get(account_id)
+        if sid is None:
+            continue
+        for item in evidence or ():
+            found = _login_place(str(platform_id), item)
+            if found is not None:
+                inputs.logins[sid].append(found)

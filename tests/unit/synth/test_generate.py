@@ -38,7 +38,7 @@ def test_same_seed_gives_identical_bytes_and_another_seed_differs(tmp_path: Path
     for name, seed in (("a", 5), ("b", 5), ("c", 6)):
         generate(tmp_path / name, accounts=300, seed=seed, events_per_account=20)
     a, b, c = (_digests(tmp_path / x) for x in "abc")
-    assert len(a) == 14
+    assert len(a) == 15  # with checks_truth.json
     assert a == b
     differing = {k for k in a if a[k] != c[k]}
     assert {"delivery/accounts.csv", "delivery/files.csv", "ground_truth.json"} <= differing
