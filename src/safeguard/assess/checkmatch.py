@@ -48,15 +48,19 @@ class SubjectKeys:
     """The keys a returns row can meet, built from every account of every subject."""
 
     exact: dict[tuple[str, str], set[int]] = field(default_factory=lambda: defaultdict(set))
-    names: dict[int, set[PersonName]] = field(default_factory=lambda: defaultdict(set))
+    raw_names: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
     dobs: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
     by_dob: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     by_postcode: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
 
     def add_name(self, sid: int, text: str | None) -> None:
-        name = parse_name(text or "")
-        if name is not None:
-            self.names[sid].add(name)
+        if text and " " in text.strip():
+            self.raw_names[sid].add(text)
+
+    def names(self, sid: int) -> set[PersonName]:
+        """The subject's names, parsed only when a row's blocking key meets the subject."""
+        parsed = (parse_name(t) for t in self.raw_names.get(sid, ()))
+        return {n for n in parsed if n is not None}
 
 
 def request_reference(op_id: int, label: str) -> str:
@@ -125,7 +129,7 @@ def _name_dob(keys: SubjectKeys, value: str) -> list[Match]:
     out = []
     for sid in candidates:
         dob_score = max(dob_agreement(dob, d) for d in keys.dobs[sid])
-        fore, sur = _name_score(police, keys.names.get(sid, set()))
+        fore, sur = _name_score(police, keys.names(sid))
         score = round(0.4 * dob_score + 0.35 * sur + 0.25 * fore, 3)
         fields = [f for f, s in (("date_of_birth", dob_score), ("surname", sur),
                                  ("forename", fore)) if s > 0]  # fmt: skip
@@ -140,7 +144,7 @@ def _postcode_name(keys: SubjectKeys, postcode: str, name_text: str) -> list[Mat
         return []
     out = []
     for sid in keys.by_postcode.get(postcode, set()):
-        fore, sur = _name_score(police, keys.names.get(sid, set()))
+        fore, sur = _name_score(police, keys.names(sid))
         score = round(0.4 + 0.35 * sur + 0.25 * fore, 3)
         fields = ["postcode", *(["surname"] if sur else []), *(["forename"] if fore else [])]
         if score >= POSSIBLE and sur > 0:

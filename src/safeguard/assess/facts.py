@@ -95,7 +95,11 @@ class SubjectFacts:
     logins: tuple[LoginPlace, ...] = ()
 
     def findings_of(self, *kinds: str) -> list[Finding]:
+        if not self.findings:
+            return []
         return [f for f in self.findings if f.finding in kinds]
 
     def indicators_of(self, category: str) -> list[IndicatorHit]:
+        if not self.indicators:
+            return []
         return [h for h in self.indicators if h.category == category]

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, select
+import orjson
+from sqlalchemy import Connection, Text, cast, literal, select
 
 from safeguard.assess.checkmatch import load_subject_keys, match_row
 from safeguard.assess.facts import (
@@ -129,37 +130,41 @@ def _network(conn: Connection, op: int, inputs: SubjectInputs) -> None:
         inputs.network[sid] = (tuple(str(r) for r in roles or ()), int(counterparts or 0))
 
 
-def _keys_of_accounts(conn: Connection, op: int) -> Iterator[tuple[int, str, str]]:
-    """(account id, kind, key) of every identifier (e-mails also as their canonical mailbox)."""
-    q = (
-        select(Identifier.account_id, Identifier.kind, Identifier.norm, Identifier.alt_norm)
-        .join(Account, Account.id == Identifier.account_id)
-        .where(Account.operation_id == op)
-    )
-    for account_id, kind, norm, alt in conn.execute(q):
-        yield account_id, kind, norm
-        if alt and kind == "email":
-            yield account_id, kind, alt
-    q2 = select(Account.id, Account.platform_account_id).where(Account.operation_id == op)
-    for account_id, platform_id in conn.execute(q2):
-        yield account_id, "account_id", platform_id
-
-
 def _register_hits(conn: Connection, op: int, owner: dict[int, int], inputs: SubjectInputs) -> None:
-    register_table = RegisterEntry.__table__
+    """Register rows meeting an account's identifier (e-mails also by canonical mailbox) or
+    platform account id. The register is small: its keys are looked up, not every account."""
+    table = RegisterEntry.__table__
     register: dict[tuple[str, str], list[Any]] = defaultdict(list)
-    for r in conn.execute(select(register_table).where(register_table.c.operation_id == op)):
+    for r in conn.execute(select(table).where(table.c.operation_id == op)):
         register[(r.kind, r.norm)].append(r)
     if not register:
         return
-    for account_id, kind, norm in _keys_of_accounts(conn, op):
+    norms = sorted({norm for _, norm in register})
+    for column in (Identifier.norm, Identifier.alt_norm):
+        q = (
+            select(Identifier.account_id, Identifier.kind, column)
+            .join(Account, Account.id == Identifier.account_id)
+            .where(Account.operation_id == op, column.in_(norms))
+        )
+        _add_register_hits(conn.execute(q), register, owner, inputs)
+    q2 = select(Account.id, literal("account_id"), Account.platform_account_id).where(
+        Account.operation_id == op, Account.platform_account_id.in_(norms)
+    )
+    _add_register_hits(conn.execute(q2), register, owner, inputs)
+
+
+def _add_register_hits(
+    rows: Any, register: dict[tuple[str, str], list[Any]], owner: dict[int, int],
+    inputs: SubjectInputs,
+) -> None:  # fmt: skip
+    for account_id, kind, norm in rows:
         sid = owner.get(account_id)
         if sid is None:
             continue
         for r in register.get((kind, norm), ()):
-            inputs.register[sid].append(
-                RegisterHit(r.force_id, r.reference, r.status, r.contact, kind)
-            )
+            hit = RegisterHit(r.force_id, r.reference, r.status, r.contact, kind)
+            if hit not in inputs.register[sid]:
+                inputs.register[sid].append(hit)
 
 
 def _check_hits(conn: Connection, op: int, inputs: SubjectInputs) -> None:
@@ -226,16 +231,18 @@ def _login_place(platform_id: str, item: dict[str, Any]) -> LoginPlace | None:
 
 def _logins(conn: Connection, op: int, owner: dict[int, int], inputs: SubjectInputs) -> None:
     """Each account's login places, from its attribution evidence (travel, anonymisation)."""
+    # The evidence as text, decoded with orjson: several times faster than the ORM's json.
+    raw = cast(Attribution.evidence, Text)
     q = (
-        select(Attribution.account_id, Account.platform_account_id, Attribution.evidence)
+        select(Attribution.account_id, Account.platform_account_id, raw)
         .join(Account, Account.id == Attribution.account_id)
         .where(Attribution.operation_id == op, Attribution.account_id.is_not(None))
     )
-    for account_id, platform_id, evidence in conn.execute(q.execution_options(yield_per=20_000)):
-        sid = owner.get(account_id)
-        if sid is None:
+    for account_id, platform_id, text in conn.execute(q.execution_options(yield_per=20_000)):
+        sid = owner.get(int(account_id or 0))
+        if sid is None or not text:
             continue
-        for item in evidence or ():
+        for item in orjson.loads(text):
             found = _login_place(str(platform_id), item)
             if found is not None:
                 inputs.logins[sid].append(found)

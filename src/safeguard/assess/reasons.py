@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["Reason", "ReasonSink"]
@@ -18,10 +18,14 @@ class Reason:
     flags: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        doc = asdict(self)
-        doc["evidence"] = list(self.evidence)
-        doc["flags"] = list(self.flags)
-        return doc
+        return {
+            "factor": self.factor,
+            "code": self.code,
+            "points": self.points,
+            "text": self.text,
+            "evidence": list(self.evidence),
+            "flags": list(self.flags),
+        }
 
 
 @dataclass

@@ -65,7 +65,7 @@ def test_every_assessment_names_its_ruleset(op: SmallOperation) -> None:
         rows = s.scalars(select(Assessment)).all()
     assert rows
     assert {(a.ruleset_name, a.ruleset_version, a.ruleset_hash) for a in rows} == {
-        ("kirat-lite", "kirat-lite/2", built_in.sha256)
+        ("kirat-lite", "kirat-lite/3", built_in.sha256)
     }
 
 

@@ -34,7 +34,7 @@ def line_of(text: str, needle: str) -> int:
 
 def test_built_in_ruleset_names_tiers_as_the_unit_does() -> None:
     rules = read_ruleset()
-    assert rules.label == "kirat-lite/2"
+    assert rules.label == "kirat-lite/3"
     assert [t.name for t in rules.tiers] == ["Very High", "High", "Medium", "Low"]
     assert rules.parse_tier("high") is Tier.T2
     assert rules.parse_tier("Very High") is Tier.T1
@@ -93,7 +93,7 @@ def test_ruleset_check_command_exits_non_zero_on_a_bad_file(tmp_path: Path) -> N
     runner = CliRunner()
     good = runner.invoke(app, ["ruleset", "check", str(write(tmp_path, BUILT_IN))])
     assert good.exit_code == 0, good.output
-    assert "valid ruleset kirat-lite/2" in " ".join(good.output.split())
+    assert "valid ruleset kirat-lite/3" in " ".join(good.output.split())
     bad = write(tmp_path, BUILT_IN.replace("cap: 9", "cap: lots"))
     result = runner.invoke(app, ["ruleset", "check", str(bad)])
     assert result.exit_code == 2

@@ -16,6 +16,9 @@ class AccessParams(FactorParams):
     per_message: float
     message_cap: float
     min_messages: int
+    #: Whether access phrases alone raise the access-to-children flag (they also count
+    #: towards contact-indicators, so the default is no: one piece of evidence, one flag).
+    message_flag: bool
 
 
 class AccessToChildren:
@@ -38,7 +41,7 @@ class AccessToChildren:
             )
         messages = sorted({h.message_id for h in facts.indicators_of("access_to_children")})
         if messages:
-            strong = len(messages) >= params.min_messages
+            strong = params.message_flag and len(messages) >= params.min_messages
             reasons.add(
                 self.name,
                 "access-messages",

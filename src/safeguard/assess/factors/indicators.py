@@ -13,6 +13,8 @@ class ContactParams(FactorParams):
     #: Points of one message alone: on synthetic operations one message is as common among
     #: people with no latent contact offending as among those with it.
     single_message_points: float
+    #: Lexicon categories whose phrases count (default contact_abuse and access_to_children).
+    categories: tuple[str, ...]
     min_messages: int
     points: float
     per_further_message: float
@@ -27,7 +29,7 @@ class ContactIndicators:
     params = ContactParams
 
     def assess(self, facts: SubjectFacts, params: ContactParams, reasons: ReasonSink) -> None:
-        hits = facts.indicators_of("contact_abuse")
+        hits = [h for c in params.categories for h in facts.indicators_of(c)]
         messages = {h.message_id for h in hits}
         if not messages:
             return
@@ -38,7 +40,7 @@ class ContactIndicators:
                 self.name,
                 "contact-single-message",
                 params.single_message_points,
-                f"{len(messages)} message(s) with a contact-abuse indicator "
+                f"{len(messages)} message(s) with a contact-abuse or access indicator "
                 f"({', '.join(phrases)}): weak on its own",
                 evidence=evidence,
             )
@@ -48,7 +50,8 @@ class ContactIndicators:
             self.name,
             "contact-messages",
             params.points + params.per_further_message * further,
-            f"{len(messages)} messages with contact-abuse indicators: {', '.join(phrases[:5])}",
+            f"{len(messages)} messages with contact-abuse or access indicators: "
+            f"{', '.join(phrases[:5])}",
             evidence=evidence,
             flags=("contact-indicators",),
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, String, Text
+from sqlalchemy import Float, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from safeguard.store.models.base import Base, BigId, JsonDoc, UtcDateTime, utcnow
@@ -152,8 +152,8 @@ class Assessment(Base):
     reasons: Mapped[list[Any]] = mapped_column(JsonDoc, default=list)
     #: ``name/version`` of the ruleset (e.g. ``kirat-lite/1``); name and hash beside it.
     ruleset_version: Mapped[str] = mapped_column(String(40))
-    ruleset_name: Mapped[str] = mapped_column(String(80), default="")
-    ruleset_hash: Mapped[str] = mapped_column(String(64), default="")
+    ruleset_name: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    ruleset_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
     run_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
     deconfliction: Mapped[list[Any]] = mapped_column(JsonDoc, default=list)
     override_tier: Mapped[str | None] = mapped_column(String(2), nullable=True)
@@ -161,4 +161,4 @@ class Assessment(Base):
     override_author: Mapped[str | None] = mapped_column(String(200), nullable=True)
     override_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
     #: The reasons differ from those the override was made on: an analyst should look again.
-    facts_changed: Mapped[bool] = mapped_column(default=False)
+    facts_changed: Mapped[bool] = mapped_column(default=False, server_default=text("false"))

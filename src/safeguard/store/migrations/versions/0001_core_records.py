@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 09:41:51.172748
+Create Date: 2026-12-03 10:05:11.806232
 """
 
 from __future__ import annotations
@@ -549,8 +549,8 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("ruleset_version", sa.String(length=40), nullable=False),
-        sa.Column("ruleset_name", sa.String(length=80), nullable=False),
-        sa.Column("ruleset_hash", sa.String(length=64), nullable=False),
+        sa.Column("ruleset_name", sa.String(length=80), server_default="", nullable=False),
+        sa.Column("ruleset_hash", sa.String(length=64), server_default="", nullable=False),
         sa.Column("run_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column(
             "deconfliction",
@@ -565,7 +565,7 @@ def upgrade() -> None:
         sa.Column(
             "override_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
-        sa.Column("facts_changed", sa.Boolean(), nullable=False),
+        sa.Column("facts_changed", sa.Boolean(), server_default=sa.text("(false)"), nullable=False),
         sa.ForeignKeyConstraint(
             ["operation_id"], ["operation.id"], name=op.f("fk_assessment_operation_id_operation")
         ),
