@@ -132,3 +132,30 @@ def test_subject_show_names_accounts_by_platform_id(op: SmallOperation, cli: Cli
     for link in doc["links"]:
         assert link["account_a"] in ids or link["account_b"] in ids
     assert {a["platform_account_id"] for a in doc["accounts"]} == ids
+
+
+def test_checks_request_and_enrich_counts(
+    op: SmallOperation, cli: CliRunner, tmp_path: Path
+) -> None:
+    rows = run_json(cli, "checks", "request", "--tier", "very-high", "--tier", "high")
+    assert rows, "the top two tiers hold UK subjects to check"
+    assert all(r["tier"] in ("1", "2") and r["reference"].endswith(r["subject"]) for r in rows)
+    assert any(r["emails"] for r in rows)
+    first = rows[0]
+    # A return quoting the request reference meets that subject; a misspelt finding is
+    # quarantined; an unknown e-mail meets nobody.
+    returns = tmp_path / "returns.csv"
+    returns.write_text(
+        "kind,value,source,finding\n"
+        f"reference,{first['reference']},PNC,prior_other_offence\n"
+        "reference,SG1-S-999999,PNC,prior_sexual_offense\n"
+        "email,nobody-here@example.org,PND,no_trace\n",
+        encoding="utf-8",
+    )
+    doc = run_json(cli, "enrich", "--checks", str(returns))
+    checks = doc["checks"]
+    assert (checks["rows"], checks["quarantined"]) == (2, 1)
+    assert (checks["matched"], checks["possible"], checks["nobody"]) == (1, 0, 1)
+    assert checks["quarantine"][0]["line"] == 3
+    quarantine = run_json(cli, "checks", "quarantine")
+    assert [q["reason"] for q in quarantine] == ["unknown_finding"]
