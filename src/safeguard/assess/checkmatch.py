@@ -13,10 +13,13 @@ silently in or out.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, or_, select
 
 from safeguard.assess.names import (
     PersonName,
@@ -68,8 +71,53 @@ def request_reference(op_id: int, label: str) -> str:
     return f"SG{op_id}-{label}"
 
 
-def load_subject_keys(conn: Connection, op_id: int) -> SubjectKeys:
+def _chunks(values: set[Any], size: int = 500) -> Iterator[list[Any]]:
+    ordered = sorted(values, key=str)
+    for i in range(0, len(ordered), size):
+        yield ordered[i : i + size]
+
+
+def _candidates(conn: Connection, op_id: int, rows: Sequence[Any]) -> set[int]:
+    """Subjects any of ``rows`` could meet: looked up by the rows' keys, not by scanning."""
+    norms = {str(r.norm) for r in rows if r.kind in ("email", "phone", "postcode")}
+    platform = {str(r.norm) for r in rows if r.kind == "account_id"}
+    labels = {str(r.norm).partition("-")[2] for r in rows if r.kind == "reference"}
+    dates: set[date] = set()
+    for r in rows:
+        if r.kind == "name_dob":
+            dob = str(r.value).rpartition("|")[2].strip()
+            for d in (dob, swapped(dob)):
+                with suppress(ValueError, TypeError):
+                    dates.add(date.fromisoformat(str(d)))
+    sa, i, a = SubjectAccount, Identifier, Account
+    queries = [
+        *(select(sa.subject_id).join(i, i.account_id == sa.account_id)
+          .where(or_(i.norm.in_(c), i.alt_norm.in_(c))) for c in _chunks(norms)),
+        *(select(sa.subject_id).join(a, a.id == sa.account_id)
+          .where(a.operation_id == op_id, or_(a.platform_account_id.in_(c),
+                                              a.declared_postcode.in_(c)))
+          for c in _chunks(platform | norms)),
+        *(select(sa.subject_id).join(a, a.id == sa.account_id)
+          .where(a.operation_id == op_id, a.date_of_birth.in_(c)) for c in _chunks(dates)),
+        *(select(Subject.id).where(Subject.operation_id == op_id, Subject.label.in_(c))
+          for c in _chunks(labels)),
+    ]  # fmt: skip
+    return {int(sid) for q in queries for (sid,) in conn.execute(q)}
+
+
+def load_subject_keys(
+    conn: Connection, op_id: int, rows: Sequence[Any] | None = None
+) -> SubjectKeys:
+    """The keys of every subject (``rows`` None) or of those ``rows`` could meet."""
     keys = SubjectKeys()
+    wanted = None if rows is None else _candidates(conn, op_id, rows)
+    for chunk in [None] if wanted is None else _chunks(wanted):
+        _accounts(conn, op_id, keys, chunk)
+        _identifiers(conn, op_id, keys, chunk)
+    return keys
+
+
+def _accounts(conn: Connection, op_id: int, keys: SubjectKeys, sids: list[int] | None) -> None:
     q = (
         select(SubjectAccount.subject_id, Subject.label, Account.platform_account_id,
                Account.display_name, Account.date_of_birth, Account.declared_postcode)
@@ -77,6 +125,8 @@ def load_subject_keys(conn: Connection, op_id: int) -> SubjectKeys:
         .join(Account, Account.id == SubjectAccount.account_id)
         .where(Subject.operation_id == op_id)
     )  # fmt: skip
+    if sids is not None:
+        q = q.where(Subject.id.in_(sids))
     for sid, label, platform_id, name, dob, postcode in conn.execute(q):
         keys.exact[("account_id", str(platform_id))].add(sid)
         keys.exact[("reference", request_reference(op_id, label))].add(sid)
@@ -86,11 +136,9 @@ def load_subject_keys(conn: Connection, op_id: int) -> SubjectKeys:
             keys.by_dob[dob.isoformat()].add(sid)
         if postcode:
             keys.by_postcode[" ".join(postcode.upper().split())].add(sid)
-    _identifiers(conn, op_id, keys)
-    return keys
 
 
-def _identifiers(conn: Connection, op_id: int, keys: SubjectKeys) -> None:
+def _identifiers(conn: Connection, op_id: int, keys: SubjectKeys, sids: list[int] | None) -> None:
     q = (
         select(SubjectAccount.subject_id, Identifier.kind, Identifier.norm, Identifier.alt_norm,
                Identifier.value)
@@ -99,6 +147,8 @@ def _identifiers(conn: Connection, op_id: int, keys: SubjectKeys) -> None:
         .where(Subject.operation_id == op_id,
                Identifier.kind.in_(("email", "phone", "postcode", "name")))
     )  # fmt: skip
+    if sids is not None:
+        q = q.where(Subject.id.in_(sids))
     for sid, kind, norm, alt, value in conn.execute(q):
         if kind in ("email", "phone"):
             keys.exact[(kind, alt or norm)].add(sid)

@@ -173,7 +173,7 @@ def _check_hits(conn: Connection, op: int, inputs: SubjectInputs) -> None:
     rows = conn.execute(select(table).where(table.c.operation_id == op)).all()
     if not rows:
         return
-    keys = load_subject_keys(conn, op)
+    keys = load_subject_keys(conn, op, rows)
     for c in rows:
         for m in match_row(keys, c):
             inputs.check_matches.append(

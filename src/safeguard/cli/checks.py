@@ -63,9 +63,10 @@ def _counts(store: Any, op_id: int, load_id: int) -> dict[str, int]:
 
     counts = {"matched": 0, "possible": 0, "nobody": 0}
     with store.transaction() as conn:
-        keys = load_subject_keys(conn, op_id)
         table = CheckFinding.__table__
-        for row in conn.execute(select(table).where(table.c.load_id == load_id)):
+        rows = conn.execute(select(table).where(table.c.load_id == load_id)).all()
+        keys = load_subject_keys(conn, op_id, rows)
+        for row in rows:
             found = match_row(keys, row)
             status = "nobody" if not found else found[0].status
             counts[status] += 1
