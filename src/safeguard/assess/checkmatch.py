@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, select
 
 from safeguard.assess.names import (
     PersonName,
@@ -77,11 +77,10 @@ def _chunks(values: set[Any], size: int = 500) -> Iterator[list[Any]]:
         yield ordered[i : i + size]
 
 
-def _candidates(conn: Connection, op_id: int, rows: Sequence[Any]) -> set[int]:
-    """Subjects any of ``rows`` could meet: looked up by the rows' keys, not by scanning."""
-    norms = {str(r.norm) for r in rows if r.kind in ("email", "phone", "postcode")}
-    platform = {str(r.norm) for r in rows if r.kind == "account_id"}
-    labels = {str(r.norm).partition("-")[2] for r in rows if r.kind == "reference"}
+def _row_keys(rows: Sequence[Any]) -> tuple[dict[str, set[str]], set[str], set[date]]:
+    """The rows' identifier keys by kind, platform account ids, and dates of birth (with
+    their day/month swaps)."""
+    by_kind: dict[str, set[str]] = defaultdict(set)
     dates: set[date] = set()
     for r in rows:
         if r.kind == "name_dob":
@@ -89,20 +88,41 @@ def _candidates(conn: Connection, op_id: int, rows: Sequence[Any]) -> set[int]:
             for d in (dob, swapped(dob)):
                 with suppress(ValueError, TypeError):
                     dates.add(date.fromisoformat(str(d)))
-    sa, i, a = SubjectAccount, Identifier, Account
-    queries = [
-        *(select(sa.subject_id).join(i, i.account_id == sa.account_id)
-          .where(or_(i.norm.in_(c), i.alt_norm.in_(c))) for c in _chunks(norms)),
-        *(select(sa.subject_id).join(a, a.id == sa.account_id)
-          .where(a.operation_id == op_id, or_(a.platform_account_id.in_(c),
-                                              a.declared_postcode.in_(c)))
-          for c in _chunks(platform | norms)),
-        *(select(sa.subject_id).join(a, a.id == sa.account_id)
-          .where(a.operation_id == op_id, a.date_of_birth.in_(c)) for c in _chunks(dates)),
-        *(select(Subject.id).where(Subject.operation_id == op_id, Subject.label.in_(c))
-          for c in _chunks(labels)),
-    ]  # fmt: skip
-    return {int(sid) for q in queries for (sid,) in conn.execute(q)}
+        else:
+            by_kind[str(r.kind)].add(str(r.norm))
+    return by_kind, by_kind.pop("account_id", set()), dates
+
+
+def _candidates(conn: Connection, op_id: int, rows: Sequence[Any]) -> set[int]:
+    """Subjects any of ``rows`` could meet: one pass over the operation's identifiers and
+    accounts, testing each against the rows' keys (cheaper than an index probe per key)."""
+    by_kind, platform, dates = _row_keys(rows)
+    postcodes = by_kind.get("postcode", set())
+    accounts: set[int] = set()
+    kinds = [k for k in ("email", "phone", "postcode") if by_kind.get(k)]
+    if kinds:
+        q = (
+            select(Identifier.account_id, Identifier.kind, Identifier.norm, Identifier.alt_norm)
+            .join(Account, Account.id == Identifier.account_id)
+            .where(Account.operation_id == op_id, Identifier.kind.in_(kinds))
+        )
+        for account_id, kind, norm, alt in conn.execute(q):
+            if norm in by_kind[kind] or (alt is not None and alt in by_kind[kind]):
+                accounts.add(int(account_id))
+    if platform or postcodes or dates:
+        q2 = select(Account.id, Account.platform_account_id, Account.declared_postcode,
+                    Account.date_of_birth).where(Account.operation_id == op_id)  # fmt: skip
+        for account_id, pid, postcode, dob in conn.execute(q2):
+            pc = " ".join((postcode or "").upper().split())
+            if pid in platform or pc in postcodes or dob in dates:
+                accounts.add(int(account_id))
+    q3 = (
+        select(SubjectAccount.account_id, SubjectAccount.subject_id, Subject.label)
+        .join(Subject, Subject.id == SubjectAccount.subject_id)
+        .where(Subject.operation_id == op_id)
+    )
+    labels = {str(n).partition("-")[2] for n in by_kind.get("reference", set())}
+    return {int(sid) for aid, sid, label in conn.execute(q3) if aid in accounts or label in labels}
 
 
 def load_subject_keys(

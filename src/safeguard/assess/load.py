@@ -139,14 +139,16 @@ def _register_hits(conn: Connection, op: int, owner: dict[int, int], inputs: Sub
         register[(r.kind, r.norm)].append(r)
     if not register:
         return
-    norms = sorted({norm for _, norm in register})
-    for column in (Identifier.norm, Identifier.alt_norm):
-        q = (
-            select(Identifier.account_id, Identifier.kind, column)
-            .join(Account, Account.id == Identifier.account_id)
-            .where(Account.operation_id == op, column.in_(norms))
-        )
-        _add_register_hits(conn.execute(q), register, owner, inputs)
+    for kind in sorted({k for k, _ in register} - {"account_id"}):
+        norms = sorted({n for k, n in register if k == kind})
+        for column in (Identifier.norm, Identifier.alt_norm):  # both indexed with the kind
+            q = (
+                select(Identifier.account_id, Identifier.kind, column)
+                .join(Account, Account.id == Identifier.account_id)
+                .where(Account.operation_id == op, Identifier.kind == kind, column.in_(norms))
+            )
+            _add_register_hits(conn.execute(q), register, owner, inputs)
+    norms = sorted({n for k, n in register if k == "account_id"})
     q2 = select(Account.id, literal("account_id"), Account.platform_account_id).where(
         Account.operation_id == op, Account.platform_account_id.in_(norms)
     )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 10:05:11.806232
+Create Date: 2026-12-03 10:31:50.083788
 """
 
 from __future__ import annotations
@@ -904,6 +904,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("identifier", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_identifier_account_id"), ["account_id"], unique=False)
+        batch_op.create_index("ix_identifier_kind_alt_norm", ["kind", "alt_norm"], unique=False)
         batch_op.create_index("ix_identifier_kind_norm", ["kind", "norm"], unique=False)
 
     op.create_table(
@@ -1120,6 +1121,7 @@ def downgrade() -> None:
     op.drop_table("link_evidence")
     with op.batch_alter_table("identifier", schema=None) as batch_op:
         batch_op.drop_index("ix_identifier_kind_norm")
+        batch_op.drop_index("ix_identifier_kind_alt_norm")
         batch_op.drop_index(batch_op.f("ix_identifier_account_id"))
 
     op.drop_table("identifier")
