@@ -88,20 +88,22 @@ def _material(session: Session, op_id: int) -> dict[int, tuple[int, int, int]]:
 
 def _doc(
     subject: Subject,
-    a: Assessment,
+    a: Assessment | None,
     attr: Attribution | None,
     net: SubjectNetwork | None,
     ruleset: Ruleset,
 ) -> dict[str, Any]:
+    if a is None:  # resolved but not assessed yet: listed last, without a tier
+        a = Assessment(tier="", score=0.0, reasons=[], deconfliction=[], ruleset_version="")
     tier = a.override_tier or a.tier
     reasons = list(a.reasons or [])
     return {
         "id": subject.id,
         "label": subject.label,
         "tier": tier,
-        "tier_name": ruleset.tier_name(tier),
+        "tier_name": ruleset.tier_name(tier) if tier else "not assessed",
         "computed_tier": a.tier,
-        "computed_tier_name": ruleset.tier_name(a.tier),
+        "computed_tier_name": ruleset.tier_name(a.tier) if a.tier else "not assessed",
         "override_tier": a.override_tier,
         "override_justification": a.override_justification,
         "override_author": a.override_author,
@@ -123,10 +125,10 @@ def _doc(
 def queue(
     session: Session, op_id: int, ruleset: Ruleset, where: QueueFilter = QueueFilter()
 ) -> list[dict[str, Any]]:
-    """Every assessed subject the filter keeps, in priority order."""
+    """Every subject the filter keeps, in priority order (not yet assessed ones last)."""
     q = (
         select(Subject, Assessment, Attribution, SubjectNetwork)
-        .join(Assessment, Assessment.subject_id == Subject.id)
+        .outerjoin(Assessment, Assessment.subject_id == Subject.id)
         .outerjoin(
             Attribution,
             (Attribution.subject_id == Subject.id) & (Attribution.operation_id == op_id),
@@ -145,8 +147,9 @@ def queue(
         files = material.get(subject.id, (0, 0, 0))
         doc["files"] = {"A": files[0], "B": files[1], "C": files[2]}
         doc["platform_account_ids"] = sorted(accounts.get(subject.id, []))
+        doc["accounts"] = len(doc["platform_account_ids"])
         docs.append(doc)
-    docs.sort(key=lambda d: (int(d["tier"]), -float(d["score"]), d["label"]))
+    docs.sort(key=lambda d: (int(d["tier"] or 9), -float(d["score"]), d["label"]))
     for rank, doc in enumerate(docs, 1):
         doc["rank"] = rank if where.label is None else None
     return docs
