@@ -23,6 +23,7 @@ SETTINGS_DOC: dict[str, str] = {
     "SAFEGUARD_GEOIP_CITY": "path of a MaxMind City (or Country) database",
     "SAFEGUARD_GEOIP_ANONYMOUS": "path of a MaxMind Anonymous-IP database",
     "SAFEGUARD_LEXICON": "path of the indicator-phrase lexicon (JSON)",
+    "SAFEGUARD_RULESET": "path of the risk ruleset file (YAML); default the built-in one",
     "SAFEGUARD_PDQ_MAX_DISTANCE": "largest PDQ Hamming distance that counts as a match",
     "SAFEGUARD_PDQ_MIN_QUALITY": "PDQ hashes of lower quality are not matched",
     "SAFEGUARD_ARCHIVE_MAX_BYTES": "largest total uncompressed size accepted from an archive",
@@ -57,6 +58,7 @@ class Settings:
     geoip_city: Path | None = None
     geoip_anonymous: Path | None = None
     lexicon: Path | None = None
+    ruleset: Path | None = None
     pdq_max_distance: int = 31
     pdq_min_quality: int = 50
     archive_max_bytes: int = 20 * 1024**3
@@ -91,6 +93,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         geoip_city=_path(env, "SAFEGUARD_GEOIP_CITY"),
         geoip_anonymous=_path(env, "SAFEGUARD_GEOIP_ANONYMOUS"),
         lexicon=_path(env, "SAFEGUARD_LEXICON"),
+        ruleset=_path(env, "SAFEGUARD_RULESET"),
         pdq_max_distance=_int(env, "SAFEGUARD_PDQ_MAX_DISTANCE", 31),
         pdq_min_quality=_int(env, "SAFEGUARD_PDQ_MIN_QUALITY", 50),
         archive_max_bytes=_int(env, "SAFEGUARD_ARCHIVE_MAX_BYTES", 20 * 1024**3),

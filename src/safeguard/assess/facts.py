@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Finding", "IndicatorHit", "MaterialFacts", "SubjectFacts"]
+__all__ = ["Finding", "IndicatorHit", "LoginPlace", "MaterialFacts", "SubjectFacts"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ class MaterialFacts:
 class Finding:
     """A police-checks return that met one of the subject's identifiers."""
 
+    check_id: int
     source: str
     finding: str
     detail: str
@@ -44,6 +45,11 @@ class Finding:
     force_id: str | None
     matched_kind: str
     matched_value: str
+
+    @property
+    def ref(self) -> str:
+        """The evidence reference of the checks row (``safeguard evidence show check:N``)."""
+        return f"check:{self.check_id}"
 
 
 @dataclass(frozen=True)
@@ -56,10 +62,29 @@ class IndicatorHit:
 
 
 @dataclass(frozen=True)
+class LoginPlace:
+    """Logins of one account from one IP address, where GeoIP puts it (attribution evidence)."""
+
+    account: str  # platform account id
+    ip: str
+    country: str | None
+    logins: int
+    first: str  # ISO 8601, or "" when unknown
+    last: str
+    anonymity: tuple[str, ...] = ()  # vpn, tor, proxy, hosting... (empty: an ordinary address)
+
+    @property
+    def ref(self) -> str:
+        """Evidence reference of these logins (``safeguard evidence show logins:ID@IP``)."""
+        return f"logins:{self.account}@{self.ip}"
+
+
+@dataclass(frozen=True)
 class SubjectFacts:
     subject_id: int
     label: str
     account_ids: tuple[int, ...]
+    platform_ids: tuple[str, ...] = ()
     material: MaterialFacts = field(default_factory=MaterialFacts)
     roles: tuple[str, ...] = ()
     counterparts: int = 0
@@ -67,9 +92,14 @@ class SubjectFacts:
     indicators: tuple[IndicatorHit, ...] = ()
     country: str | None = None
     force_id: str | None = None
+    logins: tuple[LoginPlace, ...] = ()
 
     def findings_of(self, *kinds: str) -> list[Finding]:
+        if not self.findings:
+            return []
         return [f for f in self.findings if f.finding in kinds]
 
     def indicators_of(self, category: str) -> list[IndicatorHit]:
+        if not self.indicators:
+            return []
         return [h for h in self.indicators if h.category == category]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["Reason", "ReasonSink"]
@@ -11,16 +11,21 @@ __all__ = ["Reason", "ReasonSink"]
 @dataclass(frozen=True)
 class Reason:
     factor: str
+    code: str
     points: float
     text: str
     evidence: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        doc = asdict(self)
-        doc["evidence"] = list(self.evidence)
-        doc["flags"] = list(self.flags)
-        return doc
+        return {
+            "factor": self.factor,
+            "code": self.code,
+            "points": self.points,
+            "text": self.text,
+            "evidence": list(self.evidence),
+            "flags": list(self.flags),
+        }
 
 
 @dataclass
@@ -32,16 +37,23 @@ class ReasonSink:
     def add(
         self,
         factor: str,
+        code: str,
         points: float,
         text: str,
+        *,
         evidence: list[str] | tuple[str, ...] = (),
         flags: tuple[str, ...] = (),
     ) -> None:
-        self.reasons.append(Reason(factor, points, text, tuple(evidence)[:20], flags))
+        self.reasons.append(Reason(factor, code, points, text, tuple(evidence)[:20], flags))
 
     @property
     def score(self) -> float:
         return round(sum(r.points for r in self.reasons), 2)
+
+    @property
+    def codes(self) -> dict[str, float]:
+        """Reason code → points (what an assessment version keeps to compare runs)."""
+        return {r.code: r.points for r in self.reasons}
 
     @property
     def flags(self) -> set[str]:

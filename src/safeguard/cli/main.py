@@ -25,6 +25,8 @@ app = typer.Typer(
 
 #: Modules under ``safeguard.cli`` that each define ``register(app)``.
 VERB_MODULES: tuple[str, ...] = (
+    "assess",
+    "checks",
     "hashsets",
     "ingest",
     "keys",
@@ -34,8 +36,10 @@ VERB_MODULES: tuple[str, ...] = (
     "packages",
     "pipeline",
     "plugins",
+    "queue",
     "referrals",
     "report",
+    "ruleset",
     "serve",
     "subjects",
     "synth",

@@ -1,8 +1,7 @@
-"""`safeguard operations`, `summary` and `enrich`: the operation as a whole."""
+"""`safeguard operations` and `summary`: the operation as a whole."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import typer
@@ -18,7 +17,6 @@ from safeguard.cli.common import (
     operation_name,
 )
 from safeguard.cli.pipeline import print_summary
-from safeguard.errors import PipelineError
 
 __all__ = ["register"]
 
@@ -57,26 +55,6 @@ def summary_command(operation: str | None = OPERATION, as_json: bool = JSON) -> 
         print_summary(summary)
 
 
-@handle_errors
-def enrich_command(
-    operation: str = typer.Argument(..., help="Operation name."),
-    checks: Path | None = typer.Option(None, help="Police checks returns (checks.csv)."),
-    register_csv: Path | None = typer.Option(None, "--register", help="Known-subject register."),
-) -> None:
-    """Load police checks returns and the known-subject register (then re-run assess)."""
-    from safeguard.assess.enrichment import load_checks, load_register
-
-    if checks is None and register_csv is None:
-        raise PipelineError("give --checks and/or --register")
-    store = open_store()
-    op_id = store.operation_id(operation)
-    if checks:
-        console.print(f"checks findings loaded: {load_checks(store, op_id, checks):,}")
-    if register_csv:
-        console.print(f"register rows loaded: {load_register(store, op_id, register_csv):,}")
-
-
 def register(app: typer.Typer) -> None:
     app.command("operations")(operations_command)
     app.command("summary")(summary_command)
-    app.command("enrich")(enrich_command)

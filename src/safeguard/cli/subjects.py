@@ -1,11 +1,10 @@
-"""`safeguard subjects`: list and show subjects, and analysts' split, merge and undo."""
+"""`safeguard subjects`: analysts' split, merge and undo (list, show, override: cli/queue.py)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
 from safeguard.cli.common import (
     JSON,
@@ -32,82 +31,6 @@ subjects_app = typer.Typer(
 
 _JSON = JSON
 _WHY = typer.Option(..., "--justification", "-j", help="Why (recorded and audited).")
-
-
-@subjects_app.command("list")
-@handle_errors
-def list_command(
-    operation: str = typer.Argument(..., help="Operation name."),
-    limit: int | None = typer.Option(None, help="Show at most this many subjects."),
-    as_json: bool = _JSON,
-) -> None:
-    """List an operation's subjects with account counts and network figures."""
-    from safeguard.resolve.query import list_subjects
-
-    store = open_store()
-    op_id = store.operation_id(operation)
-    with store.session() as s:
-        docs = list_subjects(s, op_id, limit)
-    if as_json:
-        emit_json(docs)
-        return
-    table = Table("subject", "accounts", "degree", "sent", "received", "community", "roles")
-    for d in docs:
-        table.add_row(
-            d["label"],
-            str(d["accounts"]),
-            str(d.get("degree", "")),
-            str(d.get("sent", "")),
-            str(d.get("received", "")),
-            str(d.get("community") or ""),
-            ", ".join(d.get("roles", [])),
-        )
-    console.print(table)
-
-
-def _print_subject(doc: dict[str, Any]) -> None:
-    console.print(f"[bold]{doc['label']}[/] (id {doc['id']})")
-    for a in doc["accounts"]:
-        console.print(f"  account {a['platform_account_id']} ({a['username'] or '-'})")
-    table = Table("a", "b", "linker", "strength", "score", "accepted", "evidence")
-    for link in doc["links"]:
-        table.add_row(
-            str(link["account_a"]),
-            str(link["account_b"]),
-            link["linker"],
-            link["strength"],
-            f"{link['score']:.2f}",
-            "yes" if link["accepted"] else "no",
-            str(link["evidence"])[:80],
-        )
-    console.print(table)
-    console.print(f"network: {doc['network']}")
-    for act in doc["actions"]:
-        undone = f" (undone by {act['reverted_by']})" if act["reverted_by"] else ""
-        console.print(
-            f"action {act['id']}: {act['action']} by {act['author']}: {act['justification']}"
-            + undone
-        )
-
-
-@subjects_app.command("show")
-@handle_errors
-def show_command(
-    subject: str = typer.Argument(..., help="Subject id, or label (S-000123) with --operation."),
-    operation: str | None = typer.Option(None, "--operation", "-o", help="Operation name."),
-    as_json: bool = _JSON,
-) -> None:
-    """Show a subject: accounts, link evidence, network figures and analysts' actions."""
-    from safeguard.resolve.query import find_subject, show_subject
-
-    store = open_store()
-    op_id = store.operation_id(operation) if operation else None
-    with store.session() as s:
-        doc = show_subject(s, find_subject(s, subject, op_id))
-    if as_json:
-        emit_json(doc)
-    else:
-        _print_subject(doc)
 
 
 def _report(store: Store, result: ActionResult, as_json: bool) -> None:

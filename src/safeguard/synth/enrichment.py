@@ -6,6 +6,7 @@ canonical e-mail, the E.164 phone, or ``Name|YYYY-MM-DD``.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ import pyarrow as pa
 
 from safeguard.refdata import uk
 from safeguard.synth.persons import Persons
+from safeguard.synth.police_keys import PoliceKeys
 from safeguard.synth.tables import TableWriter
 
 __all__ = ["CHECK_COLUMNS", "REGISTER_COLUMNS", "person_keys", "write_checks", "write_register"]
@@ -55,20 +57,28 @@ def _findings(rng: np.random.Generator, persons: Persons, i: int) -> list[tuple[
     return out
 
 
-def _check_rows(rng: np.random.Generator, persons: Persons) -> list[Row]:
+def _check_rows(
+    rng: np.random.Generator, persons: Persons, police: PoliceKeys | None
+) -> tuple[list[Row], list[dict[str, str | None]]]:
+    """Rows and, per row, whose it is and how its key differs from the profile."""
     rows: list[Row] = []
+    truth: list[dict[str, str | None]] = []
     for i in np.flatnonzero(persons.uk).tolist():
         keys = person_keys(persons, i)
         force = str(persons.force[i])
         findings = _findings(rng, persons, i)
         for source, finding, detail in findings:
             kind, value = keys[int(rng.integers(0, len(keys)))]
+            kind, value, how = police.key(i, kind, value) if police else (kind, value, "")
             rows.append((kind, value, source, finding, detail, _date(rng), force))
+            truth.append({"person_id": f"P{i + 1:07d}", "key": how})
         if not findings and rng.random() < 0.2:
             rows.append((*keys[0], "PNC", "no_trace", "", "", ""))
+            truth.append({"person_id": f"P{i + 1:07d}", "key": "canonical"})
     for k in range(max(3, persons.n // 500)):
         rows.append(("email", f"unlinked{k}@mail.example", "PND", "no_trace", "", "", ""))
-    return rows
+        truth.append({"person_id": None, "key": "nobody"})
+    return rows, truth
 
 
 def _columns(names: tuple[str, ...], rows: list[Row]) -> dict[str, pa.Array]:
@@ -77,10 +87,18 @@ def _columns(names: tuple[str, ...], rows: list[Row]) -> dict[str, pa.Array]:
     }
 
 
-def write_checks(path: Path, rng: np.random.Generator, persons: Persons) -> int:
+def write_checks(
+    path: Path, rng: np.random.Generator, persons: Persons, police: PoliceKeys | None = None
+) -> int:
+    """checks.csv; with ``police``, keys as police systems key them, and beside it
+    ``checks_truth.json`` (evaluation only): each row's person and key variation, by line."""
+    rows, truth = _check_rows(rng, persons, police)
     with TableWriter(path, CHECK_COLUMNS) as w:
-        w.write(_columns(CHECK_COLUMNS, _check_rows(rng, persons)))
-        return w.rows
+        w.write(_columns(CHECK_COLUMNS, rows))
+    if police is not None:
+        doc = [{"line": n, **t} for n, t in enumerate(truth, start=2)]
+        path.with_name("checks_truth.json").write_text(json.dumps(doc), encoding="utf-8")
+    return len(rows)
 
 
 def _national(e164: str) -> str:

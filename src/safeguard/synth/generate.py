@@ -25,6 +25,7 @@ from safeguard.synth.network import Network, plan_network
 from safeguard.synth.outputs import ground_truth, write_json, write_json_rows, write_manifest
 from safeguard.synth.params import SynthParams
 from safeguard.synth.persons import Persons, draw_persons
+from safeguard.synth.police_keys import PoliceKeys
 from safeguard.synth.transfers import write_files
 from safeguard.synth.universe import Universe, draw_universe
 
@@ -101,7 +102,13 @@ def _draw(rng: np.random.Generator, params: SynthParams, progress: Progress) -> 
 
 
 def _write_reference(
-    out: Path, rng: np.random.Generator, w: _World, summary: SynthSummary, progress: Progress
+    out: Path,
+    rng: np.random.Generator,
+    w: _World,
+    summary: SynthSummary,
+    progress: Progress,
+    *,
+    seed: int,
 ) -> tuple[Universe, list[int]]:
     """Hash sets, GeoIP, account tables, checks and register; returns files and registered."""
     delivery = out / "delivery"
@@ -118,7 +125,8 @@ def _write_reference(
             delivery / "identifiers.csv", rng, w.persons, w.acc, profiles
         )
         task.advance()
-        summary.rows["checks.csv"] = write_checks(out / "checks.csv", rng, w.persons)
+        police = PoliceKeys(seed, w.persons, w.acc, profiles)
+        summary.rows["checks.csv"] = write_checks(out / "checks.csv", rng, w.persons, police)
         rows, registered = write_register(out / "register.csv", rng, w.persons)
         summary.rows["register.csv"] = rows
         task.advance()
@@ -145,7 +153,7 @@ def generate(
     rng = np.random.default_rng([seed, 0])
     w = _draw(rng, params, progress)
     summary = SynthSummary(out, w.acc.n, w.persons.n, int(w.persons.uk.sum()))
-    universe, registered = _write_reference(out, rng, w, summary, progress)
+    universe, registered = _write_reference(out, rng, w, summary, progress, seed=seed)
     counts = event_counts(rng, w.persons, w.acc, events_per_account)
     ctx = EventContext(seed, w.persons, w.acc, w.net, universe, lex, bad_rows, counts)
     _write_events(ctx, delivery, summary, progress)

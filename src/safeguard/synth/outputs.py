@@ -11,6 +11,7 @@ from safeguard.synth.accounts import Accounts
 from safeguard.synth.network import Network
 from safeguard.synth.params import PRODUCED_AT
 from safeguard.synth.persons import Persons
+from safeguard.synth.world import COUNTRIES
 
 __all__ = ["GRADING", "ground_truth", "write_json", "write_json_rows", "write_manifest"]
 
@@ -82,6 +83,7 @@ def _person(persons: Persons, i: int, accounts: list[str]) -> dict[str, Any]:
         "registered_sex_offender": bool(persons.rso[i]),
         "lives_with_children": bool(persons.children[i]),
         "traveller": bool(persons.traveller[i]),
+        "travel_to": COUNTRIES[int(persons.travel_to[i])].iso if persons.traveller[i] else None,
         "anonymiser": bool(persons.anonymiser[i]),
         "household": f"H{household + 1:06d}" if household >= 0 else None,
     }

@@ -38,7 +38,7 @@ def _json(*args: str) -> object:
 
 
 def test_list_show_split_undo(data_dir: Path) -> None:
-    listed = _json("subjects", "list", "op")
+    listed = _json("subjects", "list", "-o", "op")
     assert isinstance(listed, list)
     assert sorted(d["accounts"] for d in listed) == [1, 3]
     big = next(d for d in listed if d["accounts"] == 3)
@@ -60,7 +60,7 @@ def test_list_show_split_undo(data_dir: Path) -> None:
 
 
 def test_merge_and_errors(data_dir: Path) -> None:
-    listed = _json("subjects", "list", "op")
+    listed = _json("subjects", "list", "-o", "op")
     assert isinstance(listed, list)
     labels = [d["label"] for d in listed]
     merged = _json("subjects", "merge", *labels, "-o", "op", "-j", "same person")

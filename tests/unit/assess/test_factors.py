@@ -20,7 +20,7 @@ def facts(**kw: object) -> SubjectFacts:
 
 
 def finding(kind: str, detail: str = "") -> Finding:
-    return Finding("PNC", kind, detail, None, None, "email", "a@example.org")
+    return Finding(1, "PNC", kind, detail, None, None, "email", "a@example.org")
 
 
 def hits(category: str, n: int) -> tuple[IndicatorHit, ...]:
@@ -56,7 +56,7 @@ def test_position_of_trust_alone_reaches_tier_2_and_says_the_sector() -> None:
     tier, sink = assess_subject(facts(findings=(finding("position_of_trust", "education"),)))
     assert tier is Tier.T2
     assert "education" in sink.reasons[0].text
-    assert sink.reasons[0].evidence == ("PNC:email",)
+    assert sink.reasons[0].evidence == ("check:1",)
 
 
 def test_contact_indicators_with_access_to_children_is_tier_1_whatever_the_score() -> None:

@@ -13,14 +13,8 @@ import typer
 
 from safeguard.cli.main import app
 
-#: Commands being rewritten in other branches, which apply the convention themselves
-#: (subjects list/show and enrich: issue 10; outcomes and summary: issue 11).
-#: The coordinator empties this list once those branches are merged.
-EXEMPT = {
-    ("subjects", "list"),
-    ("subjects", "show"),
-    ("enrich",),
-}
+#: Commands excused from the convention (none: every verb follows it).
+EXEMPT: set[tuple[str, ...]] = set()
 
 
 def _leaves(command: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:

@@ -6,35 +6,48 @@ from __future__ import annotations
 
 import math
 
+from safeguard.assess.factors.base import FactorParams
 from safeguard.assess.facts import SubjectFacts
 from safeguard.assess.reasons import ReasonSink
 
 __all__ = ["MaterialSeverity"]
 
-#: (category, points for the first file, points per tenfold more files, cap)
-_WEIGHTS = (("A", 4.0, 2.0, 10.0), ("B", 2.0, 1.0, 5.0), ("C", 1.0, 0.5, 2.0))
+
+class CategoryWeight(FactorParams):
+    first: float
+    per_tenfold: float
+    cap: float
+
+
+class MaterialParams(FactorParams):
+    A: CategoryWeight
+    B: CategoryWeight
+    C: CategoryWeight
 
 
 class MaterialSeverity:
     name = "material-severity"
     description = "known indecent images by UK category (A most severe), distinct files"
+    codes = ("material-a", "material-b", "material-c")
+    flags = ("category-a",)
+    params = MaterialParams
 
-    def assess(self, facts: SubjectFacts, reasons: ReasonSink) -> None:
+    def assess(self, facts: SubjectFacts, params: MaterialParams, reasons: ReasonSink) -> None:
         m = facts.material
         counts = {
-            "A": (m.files_a, m.events_a),
-            "B": (m.files_b, m.events_b),
-            "C": (m.files_c, m.events_c),
+            "A": (m.files_a, m.events_a, params.A),
+            "B": (m.files_b, m.events_b, params.B),
+            "C": (m.files_c, m.events_c, params.C),
         }
-        for cat, base, per_decade, cap in _WEIGHTS:
-            files, events = counts[cat]
+        for cat, (files, events, w) in counts.items():
             if files <= 0:
                 continue
-            points = min(base + per_decade * math.log10(files), cap)
-            flags = ("category-a",) if cat == "A" else ()
+            points = min(w.first + w.per_tenfold * math.log10(files), w.cap)
             reasons.add(
                 self.name,
+                f"material-{cat.lower()}",
                 round(points, 2),
                 f"{files} distinct known Category {cat} file(s) in {events} transfer event(s)",
-                flags=flags,
+                evidence=[f"account:{a}" for a in facts.platform_ids],
+                flags=("category-a",) if cat == "A" else (),
             )

@@ -2,34 +2,41 @@
 
 from __future__ import annotations
 
+from safeguard.assess.factors.base import FactorParams
 from safeguard.assess.facts import SubjectFacts
 from safeguard.assess.reasons import ReasonSink
+from safeguard.assess.vocab import CHECK_FINDINGS, CheckFindingName
 
-__all__ = ["PreviousBehaviour"]
+__all__ = ["PreviousBehaviour", "previous_code"]
 
-_POINTS = {
-    "registered_sex_offender": 25.0,
-    "prior_sexual_offence": 20.0,
-    "open_investigation": 5.0,
-    "prior_other_offence": 3.0,
-}
+
+def previous_code(finding: str) -> str:
+    return "previous-" + finding.replace("_", "-")
+
+
+class PreviousParams(FactorParams):
+    points: dict[CheckFindingName, float]
+    sexual: tuple[CheckFindingName, ...]
 
 
 class PreviousBehaviour:
     name = "previous-behaviour"
     description = "prior sexual or other offences, registered sex offender, open investigation"
+    codes = tuple(previous_code(f) for f in CHECK_FINDINGS if f != "no_trace")
+    flags = ("prior-sexual-offending",)
+    params = PreviousParams
 
-    def assess(self, facts: SubjectFacts, reasons: ReasonSink) -> None:
-        for finding, points in _POINTS.items():
+    def assess(self, facts: SubjectFacts, params: PreviousParams, reasons: ReasonSink) -> None:
+        for finding, points in params.points.items():
             found = facts.findings_of(finding)
             if not found:
                 continue
             sources = sorted({f.source for f in found})
-            flags = ("prior-sexual-offending",) if points >= 20 else ()
             reasons.add(
                 self.name,
+                previous_code(finding),
                 points,
                 f"{finding.replace('_', ' ')} ({', '.join(sources)})",
-                evidence=[f"{f.source}:{f.matched_kind}" for f in found],
-                flags=flags,
+                evidence=[f.ref for f in found],
+                flags=("prior-sexual-offending",) if finding in params.sexual else (),
             )

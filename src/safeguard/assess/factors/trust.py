@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
+from safeguard.assess.factors.base import FactorParams
 from safeguard.assess.facts import SubjectFacts
 from safeguard.assess.reasons import ReasonSink
+from safeguard.assess.vocab import CheckFindingName
 
 __all__ = ["PositionOfTrust"]
 
-_KINDS = (
-    "position_of_trust",
-    "works_with_children",
-    "volunteers_with_children",
-    "applied_to_work_with_children",
-)
+
+class TrustParams(FactorParams):
+    points: float
+    findings: tuple[CheckFindingName, ...]
 
 
 class PositionOfTrust:
     name = "position-of-trust"
     description = "position of trust or (voluntary) work with children, from checks returns"
+    codes = ("position-of-trust",)
+    flags = ("position-of-trust",)
+    params = TrustParams
 
-    def assess(self, facts: SubjectFacts, reasons: ReasonSink) -> None:
-        found = facts.findings_of(*_KINDS)
+    def assess(self, facts: SubjectFacts, params: TrustParams, reasons: ReasonSink) -> None:
+        found = facts.findings_of(*params.findings)
         if not found:
             return
         details = sorted(
@@ -28,8 +31,9 @@ class PositionOfTrust:
         )
         reasons.add(
             self.name,
-            25.0,
+            "position-of-trust",
+            params.points,
             "; ".join(details),
-            evidence=[f"{f.source}:{f.matched_kind}" for f in found],
+            evidence=[f.ref for f in found],
             flags=("position-of-trust",),
         )

@@ -11,6 +11,13 @@ from safeguard.store.models.analysis import (
     SubjectAction,
     SubjectNetwork,
 )
+from safeguard.store.models.assessments import (
+    AssessmentOverride,
+    AssessmentRun,
+    CheckMatch,
+    ChecksLoad,
+    ChecksQuarantine,
+)
 from safeguard.store.models.base import Base
 from safeguard.store.models.dissemination import (
     AuditEvent,
@@ -48,10 +55,15 @@ __all__ = [
     "Account",
     "AccountMaterial",
     "Assessment",
+    "AssessmentOverride",
+    "AssessmentRun",
     "Attribution",
     "AuditEvent",
     "Base",
     "CheckFinding",
+    "CheckMatch",
+    "ChecksLoad",
+    "ChecksQuarantine",
     "CybertipReport",
     "Delivery",
     "DeliveryFile",

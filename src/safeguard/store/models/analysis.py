@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, String, Text
+from sqlalchemy import Float, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from safeguard.store.models.base import Base, BigId, JsonDoc, UtcDateTime, utcnow
@@ -120,6 +120,10 @@ class CheckFinding(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
     date: Mapped[str | None] = mapped_column(String(10), nullable=True)
     force_id: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    load_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
+    line: Mapped[int | None] = mapped_column(BigId, nullable=True)
+    #: Extra columns of the returns row (e.g. ``name`` beside a ``postcode`` key).
+    attributes: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)
 
 
 class RegisterEntry(Base):
@@ -146,8 +150,15 @@ class Assessment(Base):
     tier: Mapped[str] = mapped_column(String(2))
     score: Mapped[float] = mapped_column(Float)
     reasons: Mapped[list[Any]] = mapped_column(JsonDoc, default=list)
+    #: ``name/version`` of the ruleset (e.g. ``kirat-lite/1``); name and hash beside it.
     ruleset_version: Mapped[str] = mapped_column(String(40))
+    ruleset_name: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    ruleset_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    run_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
     deconfliction: Mapped[list[Any]] = mapped_column(JsonDoc, default=list)
     override_tier: Mapped[str | None] = mapped_column(String(2), nullable=True)
     override_justification: Mapped[str | None] = mapped_column(Text, nullable=True)
     override_author: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    override_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
+    #: The reasons differ from those the override was made on: an analyst should look again.
+    facts_changed: Mapped[bool] = mapped_column(default=False, server_default=text("false"))

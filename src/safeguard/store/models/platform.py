@@ -44,7 +44,11 @@ class Identifier(Base):
     """
 
     __tablename__ = "identifier"
-    __table_args__ = (Index("ix_identifier_kind_norm", "kind", "norm"),)
+    __table_args__ = (
+        Index("ix_identifier_kind_norm", "kind", "norm"),
+        # Checks returns and the register meet a provider's canonical mailbox through it.
+        Index("ix_identifier_kind_alt_norm", "kind", "alt_norm"),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
     delivery_id: Mapped[int] = mapped_column(ForeignKey("delivery.id"))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 10:57:37.857457
+Create Date: 2026-12-03 11:03:10.979319
 """
 
 from __future__ import annotations
@@ -74,6 +74,92 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("recipient_id", name=op.f("pk_recipient_key")),
     )
     op.create_table(
+        "assessment_override",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "operation_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("subject_label", sa.String(length=40), nullable=False),
+        sa.Column(
+            "platform_account_ids",
+            sa.JSON()
+            .with_variant(postgresql.JSONB(astext_type=Text()), "postgresql")
+            .with_variant(sqlite.JSON(), "sqlite"),
+            nullable=False,
+        ),
+        sa.Column("tier", sa.String(length=2), nullable=False),
+        sa.Column("computed_tier", sa.String(length=2), nullable=False),
+        sa.Column("previous_tier", sa.String(length=2), nullable=False),
+        sa.Column("justification", sa.Text(), nullable=False),
+        sa.Column("author", sa.String(length=200), nullable=False),
+        sa.Column("at", safeguard.store.models.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "reason_codes",
+            sa.JSON()
+            .with_variant(postgresql.JSONB(astext_type=Text()), "postgresql")
+            .with_variant(sqlite.JSON(), "sqlite"),
+            nullable=False,
+        ),
+        sa.Column(
+            "audit_event_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column(
+            "cleared_at", safeguard.store.models.base.UtcDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("cleared_by", sa.String(length=200), nullable=True),
+        sa.Column("clear_justification", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["operation_id"],
+            ["operation.id"],
+            name=op.f("fk_assessment_override_operation_id_operation"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_assessment_override")),
+    )
+    with op.batch_alter_table("assessment_override", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_assessment_override_op_label", ["operation_id", "subject_label"], unique=False
+        )
+
+    op.create_table(
+        "assessment_run",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "operation_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "stage_run_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("at", safeguard.store.models.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("ruleset_name", sa.String(length=80), nullable=False),
+        sa.Column("ruleset_version", sa.String(length=40), nullable=False),
+        sa.Column("ruleset_hash", sa.String(length=64), nullable=False),
+        sa.Column(
+            "inputs",
+            sa.JSON()
+            .with_variant(postgresql.JSONB(astext_type=Text()), "postgresql")
+            .with_variant(sqlite.JSON(), "sqlite"),
+            nullable=False,
+        ),
+        sa.Column(
+            "snapshot",
+            sa.JSON()
+            .with_variant(postgresql.JSONB(astext_type=Text()), "postgresql")
+            .with_variant(sqlite.JSON(), "sqlite"),
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(
+            ["operation_id"],
+            ["operation.id"],
+            name=op.f("fk_assessment_run_operation_id_operation"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_assessment_run")),
+    )
+    with op.batch_alter_table("assessment_run", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_assessment_run_operation_id"), ["operation_id"], unique=False
+        )
+
+    op.create_table(
         "check_finding",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column(
@@ -87,6 +173,15 @@ def upgrade() -> None:
         sa.Column("detail", sa.Text(), nullable=False),
         sa.Column("date", sa.String(length=10), nullable=True),
         sa.Column("force_id", sa.String(length=60), nullable=True),
+        sa.Column("load_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("line", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column(
+            "attributes",
+            sa.JSON()
+            .with_variant(postgresql.JSONB(astext_type=Text()), "postgresql")
+            .with_variant(sqlite.JSON(), "sqlite"),
+            nullable=False,
+        ),
         sa.ForeignKeyConstraint(
             ["operation_id"], ["operation.id"], name=op.f("fk_check_finding_operation_id_operation")
         ),
@@ -96,6 +191,61 @@ def upgrade() -> None:
         batch_op.create_index("ix_check_finding_kind_norm", ["kind", "norm"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_check_finding_operation_id"), ["operation_id"], unique=False
+        )
+
+    op.create_table(
+        "check_match",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "operation_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("check_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "subject_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("score", sa.Float(), nullable=False),
+        sa.Column(
+            "fields",
+            sa.JSON()
+            .with_variant(postgresql.JSONB(astext_type=Text()), "postgresql")
+            .with_variant(sqlite.JSON(), "sqlite"),
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(
+            ["operation_id"], ["operation.id"], name=op.f("fk_check_match_operation_id_operation")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_check_match")),
+    )
+    with op.batch_alter_table("check_match", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_check_match_check_id"), ["check_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_check_match_operation_id"), ["operation_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_check_match_subject_id"), ["subject_id"], unique=False)
+
+    op.create_table(
+        "checks_load",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "operation_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("file", sa.Text(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column(
+            "loaded_at", safeguard.store.models.base.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("loaded_by", sa.String(length=200), nullable=False),
+        sa.Column("rows", sa.Integer(), nullable=False),
+        sa.Column("quarantined", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["operation_id"], ["operation.id"], name=op.f("fk_checks_load_operation_id_operation")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_checks_load")),
+    )
+    with op.batch_alter_table("checks_load", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_checks_load_operation_id"), ["operation_id"], unique=False
         )
 
     op.create_table(
@@ -436,6 +586,9 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("ruleset_version", sa.String(length=40), nullable=False),
+        sa.Column("ruleset_name", sa.String(length=80), server_default="", nullable=False),
+        sa.Column("ruleset_hash", sa.String(length=64), server_default="", nullable=False),
+        sa.Column("run_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column(
             "deconfliction",
             sa.JSON()
@@ -446,6 +599,10 @@ def upgrade() -> None:
         sa.Column("override_tier", sa.String(length=2), nullable=True),
         sa.Column("override_justification", sa.Text(), nullable=True),
         sa.Column("override_author", sa.String(length=200), nullable=True),
+        sa.Column(
+            "override_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("facts_changed", sa.Boolean(), server_default=sa.text("(false)"), nullable=False),
         sa.ForeignKeyConstraint(
             ["operation_id"], ["operation.id"], name=op.f("fk_assessment_operation_id_operation")
         ),
@@ -459,6 +616,24 @@ def upgrade() -> None:
             batch_op.f("ix_assessment_operation_id"), ["operation_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_assessment_subject_id"), ["subject_id"], unique=False)
+
+    op.create_table(
+        "checks_quarantine",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("load_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("file", sa.Text(), nullable=False),
+        sa.Column("line", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("column", sa.String(length=200), nullable=False),
+        sa.Column("reason", sa.String(length=80), nullable=False),
+        sa.Column("detail", sa.Text(), nullable=False),
+        sa.Column("raw", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["load_id"], ["checks_load.id"], name=op.f("fk_checks_quarantine_load_id_checks_load")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_checks_quarantine")),
+    )
+    with op.batch_alter_table("checks_quarantine", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_checks_quarantine_load_id"), ["load_id"], unique=False)
 
     op.create_table(
         "delivery_file",
@@ -856,6 +1031,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("identifier", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_identifier_account_id"), ["account_id"], unique=False)
+        batch_op.create_index("ix_identifier_kind_alt_norm", ["kind", "alt_norm"], unique=False)
         batch_op.create_index("ix_identifier_kind_norm", ["kind", "norm"], unique=False)
 
     op.create_table(
@@ -1078,6 +1254,7 @@ def downgrade() -> None:
     op.drop_table("link_evidence")
     with op.batch_alter_table("identifier", schema=None) as batch_op:
         batch_op.drop_index("ix_identifier_kind_norm")
+        batch_op.drop_index("ix_identifier_kind_alt_norm")
         batch_op.drop_index(batch_op.f("ix_identifier_account_id"))
 
     op.drop_table("identifier")
@@ -1126,6 +1303,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_delivery_file_delivery_id"))
 
     op.drop_table("delivery_file")
+    with op.batch_alter_table("checks_quarantine", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_checks_quarantine_load_id"))
+
+    op.drop_table("checks_quarantine")
     with op.batch_alter_table("assessment", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_assessment_subject_id"))
         batch_op.drop_index(batch_op.f("ix_assessment_operation_id"))
@@ -1175,11 +1356,29 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_delivery_operation_id"))
 
     op.drop_table("delivery")
+    with op.batch_alter_table("checks_load", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_checks_load_operation_id"))
+
+    op.drop_table("checks_load")
+    with op.batch_alter_table("check_match", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_check_match_subject_id"))
+        batch_op.drop_index(batch_op.f("ix_check_match_operation_id"))
+        batch_op.drop_index(batch_op.f("ix_check_match_check_id"))
+
+    op.drop_table("check_match")
     with op.batch_alter_table("check_finding", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_check_finding_operation_id"))
         batch_op.drop_index("ix_check_finding_kind_norm")
 
     op.drop_table("check_finding")
+    with op.batch_alter_table("assessment_run", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_assessment_run_operation_id"))
+
+    op.drop_table("assessment_run")
+    with op.batch_alter_table("assessment_override", schema=None) as batch_op:
+        batch_op.drop_index("ix_assessment_override_op_label")
+
+    op.drop_table("assessment_override")
     op.drop_table("recipient_key")
     op.drop_table("operation")
     op.drop_table("hash_set")
