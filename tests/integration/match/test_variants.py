@@ -68,7 +68,7 @@ def _events(store: Store, rng: random.Random, files: list[tuple[str, str, str]])
 
 def _expected(reported: list[Event], files: list[tuple[str, str, str]]) -> set[tuple[str, ...]]:
     """By hand from the bank as written: (event, entry md5, method, category) per match."""
-    expected = set()
+    expected: set[tuple[str, ...]] = set()
     for event_id, fi, hashes in reported:
         if fi >= 8:  # not in the bank
             continue
