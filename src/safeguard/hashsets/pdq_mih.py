@@ -45,8 +45,9 @@ HASH_BITS = 256
 MIN_SEGMENTS = 10
 #: The radius a default layout is chosen for (PDQ's usual match threshold).
 DEFAULT_RADIUS = 31
-#: Cost of reaching a bucket (a cache miss), in bucket entries scanned.
-PROBE_COST = 24.0
+#: Cost of reaching a bucket (a cache miss), in bucket entries scanned: measured, about
+#: 200 ns a bucket against 2.5 ns an entry (1M and 10M banks, one thread, shared machine).
+PROBE_COST = 80.0
 
 
 def choose_segments(n: int, max_distance: int = DEFAULT_RADIUS) -> int:
