@@ -4,8 +4,11 @@ small: 5M entries (each with an md5 and a sha1); full: 50M. Batches of 1M hex qu
 of them present. Our time includes parsing the hex; the anchor (a Python ``set`` of the
 bank's hex strings, the obvious in-process structure) needs no parsing. The anchor holds
 only md5s, and at full scale only a 10M sample of them (a 50M-string set needs ~6 GB): a
-smaller set is if anything faster, so the speedup is conservative. The speedup is always
-measured on md5 batches.
+smaller set is if anything faster, so the speedup is conservative. The anchor tests
+membership with ``map(set.__contains__, batch)`` (the loop runs in C; a Python generator
+loop would flatter us by ~1.7x). Both sides are warmed up on one batch first, single
+threaded, and timed in CPU seconds (the machine is shared; both sides run on one thread).
+The speedup is always measured on md5 batches.
 """
 
 from __future__ import annotations
@@ -39,18 +42,19 @@ def _queries(bank: np.ndarray, rng: np.random.Generator) -> list[str]:
 
 
 def _ours(index: ExactIndex, batches: list[list[str]], nbytes: int) -> tuple[float, int]:
-    start, hits = time.perf_counter(), 0
+    start, hits = time.process_time(), 0
     for batch in batches:
         digests, _ = hex_to_digests(batch, nbytes)
         hits += len(index.lookup(digests)[0])
-    return time.perf_counter() - start, hits
+    return time.process_time() - start, hits
 
 
 def _anchor(bank_hex: set[str], batches: list[list[str]]) -> tuple[float, int]:
-    start, hits = time.perf_counter(), 0
+    """The set's membership test mapped over each batch in C (no Python-level loop)."""
+    start, hits = time.process_time(), 0
     for batch in batches:
-        hits += sum(1 for q in batch if q in bank_hex)
-    return time.perf_counter() - start, hits
+        hits += sum(map(bank_hex.__contains__, batch))
+    return time.process_time() - start, hits
 
 
 def _rss_mb() -> float:
@@ -71,6 +75,7 @@ def main() -> None:
         figures[f"{kind}_build_s"] = round(time.perf_counter() - t, 2)
         figures[f"{kind}_index_mb"] = round(index.nbytes / 2**20)
         batches = [_queries(bank, rng) for _ in range(BATCHES)]
+        _ours(index, batches[:1], nbytes)  # warm-up
         times[kind], hits = _ours(index, batches, nbytes)
         assert hits == BATCHES * (BATCH // 2), hits
         figures[f"{kind}_lookups_per_s"] = round(BATCHES * BATCH / times[kind])
@@ -88,6 +93,7 @@ def main() -> None:
     anchor_set = set(_hex_rows(md5_bank[:ANCHOR_MAX]))
     figures["anchor_entries"] = len(anchor_set)
     figures["anchor_build_s"] = round(time.perf_counter() - t, 2)
+    _anchor(anchor_set, md5_batches[:1])  # warm-up
     anchor_time, anchor_hits = _anchor(anchor_set, md5_batches)
     assert anchor_hits == BATCHES * (BATCH // 2) or len(anchor_set) < n
     figures["anchor_lookups_per_s"] = round(BATCHES * BATCH / anchor_time)

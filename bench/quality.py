@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import networkx as nx  # type: ignore[import-untyped]
 from sqlalchemy import text
 
 from safeguard import attribute, ingest, match, resolve
@@ -108,11 +109,16 @@ def subject_clusters(store: Store) -> dict[int, list[str]]:
 
 
 def anchor_clusters(store: Store) -> list[list[str]]:
-    """networkx connected components over raw (kind, norm) identifier sharing."""
-    import networkx as nx  # type: ignore[import-untyped]
+    """networkx connected components over raw (kind, norm) identifier sharing.
 
+    The graph is built in two batched calls (``add_nodes_from``, ``add_edges_from``) from
+    the SQL rows; networkx is imported at module load, outside the anchor's timing.
+    """
     g: Any = nx.Graph()
     with store.transaction() as c:
+        g.add_nodes_from(
+            ("a", pid) for (pid,) in c.execute(text("SELECT platform_account_id FROM account"))
+        )
         rows = c.execute(
             text(
                 "SELECT a.platform_account_id, i.kind, i.norm FROM identifier i "
@@ -120,10 +126,7 @@ def anchor_clusters(store: Store) -> list[list[str]]:
                 "WHERE i.kind IN ('email', 'phone', 'device_id', 'payment_ref')"
             )
         )
-        for pid, kind, norm in rows:
-            g.add_edge(("a", pid), ("i", kind, norm))
-        for (pid,) in c.execute(text("SELECT platform_account_id FROM account")):
-            g.add_node(("a", pid))
+        g.add_edges_from((("a", pid), ("i", kind, norm)) for pid, kind, norm in rows)
     return [[n[1] for n in comp if n[0] == "a"] for comp in nx.connected_components(g)]
 
 

@@ -22,8 +22,9 @@ from safeguard.hashsets import pdq_mih as mih
 
 __all__ = ["PdqIndex", "pdq_hex_to_array"]
 
-_FORMAT_VERSION = 2
-_PROBES_PER_BATCH = 1 << 21
+_FORMAT_VERSION = 3
+_QUERIES_PER_BATCH = 2048
+_NO_MASKS = np.empty(0, dtype=np.uint32)
 
 
 def pdq_hex_to_array(hexes: Sequence[str]) -> np.ndarray:
@@ -64,18 +65,18 @@ def _as_hash_array(hashes: np.ndarray, what: str) -> np.ndarray:
 class PdqIndex:
     """Bank of PDQ hashes with int64 ids; exact Hamming-radius search."""
 
-    def __init__(self, hashes: np.ndarray, ids: np.ndarray, tables: list[mih.SegmentTable]) -> None:
-        self._hashes = hashes
-        self._words = hashes.view(np.uint64)
+    def __init__(self, words: np.ndarray, ids: np.ndarray, tables: mih.Tables) -> None:
+        self._words = words
         self._ids = ids
         self._tables = tables
-        self._layout = [(t.start, t.width) for t in tables]
+        self._layout = tables.layout
 
     @classmethod
     def build(cls, hashes: np.ndarray, ids: np.ndarray, *, segments: int | None = None) -> PdqIndex:
         """Index ``hashes`` ((n, 32) uint8) under ``ids`` ((n,) int64, any values).
 
-        ``segments`` overrides the number of hash segments (default: about log2(n) bits each).
+        ``segments`` overrides the number of hash segments (default: the cheapest layout
+        for radius 31 at this bank size, :func:`~safeguard.hashsets.pdq_mih.choose_segments`).
         """
         bank = _as_hash_array(hashes, "hashes")
         id_arr = np.ascontiguousarray(np.asarray(ids, dtype=np.int64))
@@ -84,18 +85,18 @@ class PdqIndex:
         if bank.shape[0] >= 1 << 32:
             raise HashSetError("a PDQ index holds fewer than 2**32 hashes; split the bank")
         k = segments if segments is not None else mih.choose_segments(bank.shape[0])
-        if not 8 <= k <= mih.HASH_BITS // 8:
-            raise HashSetError(f"segments must be between 8 and 32, got {k}")
-        tables = [mih.build_table(bank, s, w) for s, w in mih.segment_layout(k)]
-        return cls(bank, id_arr, tables)
+        if not mih.MIN_SEGMENTS <= k <= mih.HASH_BITS // 8:
+            raise HashSetError(f"segments must be between {mih.MIN_SEGMENTS} and 32, got {k}")
+        words = mih.to_words(bank)
+        return cls(words, id_arr, mih.build_tables(words, mih.segment_layout(k)))
 
     def __len__(self) -> int:
-        return int(self._hashes.shape[0])
+        return int(self._words.shape[0])
 
     @property
     def segments(self) -> int:
         """Number of hash segments (one table each)."""
-        return len(self._tables)
+        return len(self._layout)
 
     def query_many(
         self, queries: np.ndarray, max_distance: int, *, workers: int | None = None
@@ -111,46 +112,45 @@ class PdqIndex:
             raise HashSetError(f"max_distance must be within 0..256, got {max_distance}")
         if len(self) == 0 or qs.shape[0] == 0:
             return _empty()
-        qwords = qs.view(np.uint64)
-        radii = mih.segment_radii(len(self._tables), max_distance)
-        if mih.probe_cost(len(self), self._layout, radii) * 4 >= len(self):
+        qwords = mih.to_words(qs)
+        radii = mih.segment_radii(len(self._layout), max_distance)
+        if mih.probe_cost(len(self), self._layout, radii) >= mih.scan_cost(len(self)):
             return self._finish(*mih.brute_force(self._words, qwords, max_distance))
-        return self._finish(*self._probe_threaded(qwords, radii, max_distance, workers))
-
-    def _probe_threaded(
-        self, qwords: np.ndarray, radii: list[int], r: int, workers: int | None
-    ) -> tuple[np.ndarray, ...]:
-        probes = max(
-            mih.flip_masks(w, max(rad, 0)).shape[0]
-            for (_, w), rad in zip(self._layout, radii, strict=True)
-        )
         nthreads = max(1, min(workers or os.cpu_count() or 1, 4))
-        batch = max(1, min(_PROBES_PER_BATCH // probes, -(-qwords.shape[0] // nthreads)))
+        return self._finish(*self._search_threaded(qwords, radii, max_distance, nthreads))
+
+    def _search_threaded(
+        self, qwords: np.ndarray, radii: list[int], r: int, nthreads: int
+    ) -> tuple[np.ndarray, ...]:
+        t = self._tables
+        layout = np.array(
+            [
+                (s, w, rad, t.filt_word(j), t.obase[j], t.disjoint(j))
+                for j, ((s, w), rad) in enumerate(zip(self._layout, radii, strict=True))
+            ],
+            dtype=np.int64,
+        )
+        masks = [
+            mih.flip_masks(w, rad) if rad >= 0 else _NO_MASKS
+            for (_, w), rad in zip(self._layout, radii, strict=True)
+        ]
+        mask_start = np.zeros(len(masks) + 1, dtype=np.int64)
+        np.cumsum([m.shape[0] for m in masks], out=mask_start[1:])
+        tables = (t.offsets, np.concatenate(masks), mask_start)
+        batch = max(1, min(_QUERIES_PER_BATCH, -(-qwords.shape[0] // nthreads)))
 
         def run(lo: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-            return self._probe_batch(qwords[lo : lo + batch], lo, radii, r)
+            ctx = (self._words, qwords[lo : lo + batch], layout, t.perm, t.filt, r)
+            qidx, rows, dist = _search_all(ctx, tables)
+            return qidx + lo, rows, dist
 
         with ThreadPoolExecutor(nthreads) as pool:
             parts = list(pool.map(run, range(0, qwords.shape[0], batch)))
         return tuple(np.concatenate(p) for p in zip(*parts, strict=True))
 
-    def _probe_batch(
-        self, qwords: np.ndarray, first: int, radii: list[int], r: int
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        parts = [
-            mih.probe(table, self._words, qwords, mih.flip_masks(table.width, radius), r)
-            for table, radius in zip(self._tables, radii, strict=True)
-            if radius >= 0
-        ]
-        qidx, rows, dist = (np.concatenate(p) for p in zip(*parts, strict=True))
-        return qidx + first, rows, dist
-
     def _finish(
         self, qrow: np.ndarray, row: np.ndarray, dist: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        pair = qrow.astype(np.int64) * len(self) + row
-        _, first = np.unique(pair, return_index=True)
-        qrow, row, dist = qrow[first], row[first], dist[first]
         ids = self._ids[row]
         order = np.lexsort((ids, dist, qrow))
         return qrow[order].astype(np.int64), ids[order], dist[order].astype(np.int32)
@@ -159,12 +159,13 @@ class PdqIndex:
         """Write the index (hashes, ids and tables) to ``path`` as an uncompressed .npz."""
         arrays: dict[str, np.ndarray] = {
             "version": np.array([_FORMAT_VERSION], dtype=np.int64),
-            "hashes": self._hashes,
+            "hashes": mih.to_bytes(self._words),
             "ids": self._ids,
             "layout": np.array(self._layout, dtype=np.int64).reshape(-1, 2),
         }
-        for j, table in enumerate(self._tables):
-            arrays[f"perm{j}"] = table.perm
+        n = len(self)
+        for j in range(len(self._layout)):
+            arrays[f"perm{j}"] = self._tables.perm[j * n : (j + 1) * n]
         tmp = Path(path).with_name(Path(path).name + ".tmp")
         with tmp.open("wb") as fh:
             np.savez(fh, allow_pickle=False, **arrays)
@@ -195,8 +196,30 @@ class PdqIndex:
         perms = [arrays[f"perm{j}"].astype(np.uint32, copy=False) for j in range(len(layout))]
         if any(p.shape != (n,) or (n and int(p.max()) >= n) for p in perms):
             raise HashSetError("PDQ index tables do not match its hashes")
-        tables = [mih.build_table(hashes, s, w, p) for (s, w), p in zip(layout, perms, strict=True)]
-        return cls(hashes, ids, tables)
+        words = mih.to_words(hashes)
+        return cls(words, ids, mih.build_tables(words, layout, perms))
+
+
+def _search_all(
+    ctx: tuple[np.ndarray | int, ...], tables: tuple[np.ndarray, np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Run the compiled search over every query of ``ctx``, growing the output as needed."""
+    from safeguard.hashsets import pdq_kernel  # numba: loaded only when a search runs
+
+    nq = ctx[1].shape[0] if isinstance(ctx[1], np.ndarray) else 0
+    cap = 4 * nq + 1024
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    first = 0
+    while first < nq:
+        out = (np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap, np.int32))
+        count, nxt = pdq_kernel.search(ctx, tables, first, out)
+        parts.append((out[0][:count], out[1][:count], out[2][:count]))
+        cap = cap * 2 if nxt == first else cap
+        first = nxt
+    if not parts:
+        return _empty()
+    qidx, rows, dist = (np.concatenate(p) for p in zip(*parts, strict=True))
+    return qidx, rows, dist
 
 
 def _empty() -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -168,5 +168,11 @@ def test_truncated_jpeg_raises_not_crashes(tmp_path: Path) -> None:
         pdq_of_image(tmp_path)
 
 
-def test_pdq_hash_is_a_value() -> None:
-    assert PdqHash("ab" * 32, 90) == PdqHash("ab" * 32, 90)
+def test_hex_and_quality_are_threatexchanges_for_the_same_file(tmp_path: Path) -> None:
+    """The string a partner or Hasher-Matcher-Actioner would compute for the same image."""
+    from threatexchange.signal_type.pdq.pdq_hasher import pdq_from_file
+
+    for seed in (3, 4):
+        path = _save(scene(320, 240, seed=seed), tmp_path / f"s{seed}.png")
+        theirs_hex, theirs_quality = pdq_from_file(path)
+        assert pdq_of_image(path) == PdqHash(theirs_hex, int(theirs_quality))

@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import ipaddress
 import json
+import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +22,7 @@ from safeguard.ingest.normalise import (
 )
 from safeguard.ingest.tables import read_table
 
+E164 = re.compile(r"\+[1-9][0-9]{1,14}")
 cell = st.text(
     alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"), max_size=30
 )
@@ -51,23 +54,54 @@ def test_email_normalisation_is_idempotent(email: str) -> None:
 
 
 @given(st.text(max_size=20))
-def test_normalisers_never_raise_on_junk(raw: str) -> None:
-    normalise_email(raw)
-    normalise_ip(raw)
-    normalise_phone(raw, "GB")
+def test_normalisers_return_canonical_forms_or_none_on_junk(raw: str) -> None:
+    email = normalise_email(raw)
+    if email is not None:
+        assert email[0] == email[0].strip().lower() and email[0].count("@") == 1
+    ip = normalise_ip(raw)
+    if ip is not None:
+        assert str(ipaddress.ip_address(ip)) == ip
+    phone = normalise_phone(raw, "GB")
+    if phone is not None:
+        assert E164.fullmatch(phone), phone
     pc = normalise_postcode(raw)
     if pc is not None:
         assert normalise_postcode(pc[0]) == pc
 
 
-@given(st.datetimes(timezones=offsets))
-def test_timestamps_are_utc_or_refused(value: datetime) -> None:
-    try:
-        parsed = parse_timestamp(value.isoformat())
-    except ValueError:
-        return
+@given(st.text(alphabet=st.characters(blacklist_categories=["Nd"]), max_size=20))
+def test_text_without_digits_is_no_phone_ip_or_postcode(raw: str) -> None:
+    assert normalise_phone(raw, "GB") is None
+    assert normalise_postcode(raw) is None
+    assert normalise_ip(raw) is None or ":" in raw  # "::" is an IPv6 address
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1970, 1, 2), max_value=datetime(2099, 12, 30), timezones=offsets
+    )
+)
+def test_timestamps_in_range_are_read_as_the_same_instant_in_utc(value: datetime) -> None:
+    parsed = parse_timestamp(value.isoformat())
     assert parsed.utcoffset() == timedelta(0)
     assert parsed == value
+
+
+@given(
+    st.one_of(
+        st.datetimes(max_value=datetime(1969, 12, 30), timezones=offsets),
+        st.datetimes(min_value=datetime(2100, 1, 2), timezones=offsets),
+    )
+)
+def test_timestamps_out_of_range_are_refused(value: datetime) -> None:
+    with pytest.raises(ValueError, match="out of range"):
+        parse_timestamp(value.isoformat())
+
+
+@given(st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(2099, 12, 30)))
+def test_timestamps_without_an_offset_are_refused(value: datetime) -> None:
+    with pytest.raises(ValueError, match="no UTC offset"):
+        parse_timestamp(value.isoformat())
 
 
 @settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
