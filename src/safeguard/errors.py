@@ -7,7 +7,9 @@ written for that user, and maps to a CLI exit code. Code never raises bare ``Exc
 from __future__ import annotations
 
 __all__ = [
+    "AccessDenied",
     "ActionRefused",
+    "AuthError",
     "ConfigError",
     "DeliveryRejected",
     "FormatError",
@@ -81,3 +83,15 @@ class ActionRefused(SafeguardError):
     """An analyst's action cannot be applied as asked (no justification, nothing to change)."""
 
     exit_code = 5
+
+
+class AuthError(SafeguardError):
+    """A login, session or token is not valid (wrong password or code, locked, expired)."""
+
+    exit_code = 6
+
+
+class AccessDenied(SafeguardError):
+    """The actor may not do this action to this resource (``safeguard.authz``)."""
+
+    exit_code = 7

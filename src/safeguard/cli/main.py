@@ -23,6 +23,7 @@ app = typer.Typer(
 
 #: Modules under ``safeguard.cli`` that each define ``register(app)``.
 VERB_MODULES: tuple[str, ...] = (
+    "audit",
     "hashsets",
     "ingest",
     "match",
@@ -33,6 +34,7 @@ VERB_MODULES: tuple[str, ...] = (
     "serve",
     "subjects",
     "synth",
+    "users",
 )
 
 

@@ -20,7 +20,8 @@ Every verb has `--help`. Long work shows Rich progress bars on standard error. V
 list or show records accept `--json`: they then print exactly one JSON document on standard
 output (UTF-8, keys sorted, timestamps as ISO 8601 strings) and nothing else, so scripts can
 rely on it. Exit codes: 0 success, 1 error, 2 bad usage or configuration, 3 a named record
-does not exist, 4 a delivery was rejected, 5 an analyst's action was refused.
+does not exist, 4 a delivery was rejected, 5 an analyst's action was refused, 6 a login,
+session or token is not valid, 7 access denied, 8 the audit log's chain is broken.
 """
 
 

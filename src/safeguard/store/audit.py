@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,7 +23,16 @@ from sqlalchemy.orm import Session
 
 from safeguard.store.models import AuditEvent
 
-__all__ = ["GENESIS", "append", "canonical_json", "event_hash", "verify"]
+__all__ = [
+    "GENESIS",
+    "AuditCheck",
+    "AuditProblem",
+    "append",
+    "canonical_json",
+    "check_chain",
+    "event_hash",
+    "verify",
+]
 
 #: ``prev_hash`` of the first event in the log.
 GENESIS = "0" * 64
@@ -109,3 +119,66 @@ def verify(session: Session) -> int | None:
             return event.id
         expected_prev = event.hash
     return None
+
+
+@dataclass(frozen=True)
+class AuditProblem:
+    """One place where the log is not what was written: ``kind`` is ``edited`` (an event's
+    content no longer gives its hash), ``inserted`` (an event that the chain skips over),
+    ``deleted`` (the next event points at an event that is gone) or ``truncated`` (the log
+    ends before the head an auditor recorded)."""
+
+    event_id: int | None
+    kind: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class AuditCheck:
+    events: int
+    head_id: int | None
+    head_hash: str
+    problems: list[AuditProblem] = field(default_factory=list)
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems
+
+
+def _link_problem(event: AuditEvent, prev: AuditEvent | None, before: str) -> AuditProblem:
+    """``event`` does not point at ``prev``: was ``prev`` inserted, or something deleted?"""
+    if prev is not None and event.prev_hash == before:
+        return AuditProblem(prev.id, "inserted", f"event {prev.id} is not in the chain")
+    after = prev.id if prev is not None else "the start"
+    return AuditProblem(event.id, "deleted", f"event(s) missing between {after} and {event.id}")
+
+
+def check_chain(
+    session: Session, *, expect_head: str | None = None, expect_events: int | None = None
+) -> AuditCheck:
+    """Every problem in the log, by kind. ``expect_head``/``expect_events`` (recorded earlier
+    from ``safeguard audit verify``) also detect events deleted from the end."""
+    problems: list[AuditProblem] = []
+    prev: AuditEvent | None = None
+    before_prev = GENESIS  # hash that ``prev`` should point at
+    count, seen = 0, set()
+    for event in _events(session):
+        count += 1
+        seen.add(event.hash)
+        content = _content(event.at, event.actor, event.action, event.target, event.detail)
+        if event.hash != event_hash(event.prev_hash, content):
+            problems.append(AuditProblem(event.id, "edited", "content does not give its hash"))
+        expected = prev.hash if prev is not None else GENESIS
+        if event.prev_hash != expected:
+            problems.append(_link_problem(event, prev, before_prev))
+        before_prev = expected
+        prev = event
+    head_hash = prev.hash if prev is not None else GENESIS
+    if expect_head and expect_head != head_hash:
+        where = "is no longer in the log" if expect_head not in seen else "is not the head"
+        problems.append(AuditProblem(None, "truncated", f"recorded head {expect_head} {where}"))
+    if expect_events is not None and count < expect_events:
+        problems.append(
+            AuditProblem(None, "truncated", f"{expect_events - count} event(s) fewer than recorded")
+        )
+    return AuditCheck(count, prev.id if prev else None, head_hash, problems)

@@ -1,5 +1,6 @@
 """SQLAlchemy models of the core records (``docs/data-model.md``)."""
 
+from safeguard.store.models.access import ApiToken, User, WebSession
 from safeguard.store.models.analysis import (
     Assessment,
     Attribution,
@@ -33,6 +34,7 @@ from safeguard.store.models.platform import Account, FileEvent, Identifier, Logi
 __all__ = [
     "Account",
     "AccountMaterial",
+    "ApiToken",
     "Assessment",
     "Attribution",
     "AuditEvent",
@@ -60,4 +62,6 @@ __all__ = [
     "SubjectAccount",
     "SubjectAction",
     "SubjectNetwork",
+    "User",
+    "WebSession",
 ]

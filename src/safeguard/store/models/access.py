@@ -1,0 +1,58 @@
+"""Who may use the system: users with one role (a force officer bound to one force), their
+web sessions and API tokens. Secrets are stored only as hashes (``docs/security.md``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from safeguard.store.models.base import Base, BigId, JsonDoc, UtcDateTime, utcnow
+
+__all__ = ["ApiToken", "User", "WebSession"]
+
+
+class User(Base):
+    __tablename__ = "app_user"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    force_id: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(200), default="")
+
+
+class WebSession(Base):
+    """A logged-in browser: the cookie holds a random token, the store only its SHA-256."""
+
+    __tablename__ = "web_session"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    client: Mapped[str] = mapped_column(String(80), default="")
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class ApiToken(Base):
+    """A bearer token for the REST API: scoped, expiring, revocable; stored hashed."""
+
+    __tablename__ = "api_token"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[list[Any]] = mapped_column(JsonDoc, default=list)
+    rate_per_minute: Mapped[int] = mapped_column(default=600)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

@@ -1,0 +1,17 @@
+"""Routes by the people who use them; each route thin, calling the query and stage functions
+the CLI calls, and each carrying one :class:`~safeguard.web.deps.Need`."""
+
+from fastapi import APIRouter
+
+from safeguard.web.routes import admin, api, auth, match, pages, portal
+
+__all__ = ["ROUTERS"]
+
+ROUTERS: tuple[APIRouter, ...] = (
+    auth.router,
+    pages.router,
+    portal.router,
+    admin.router,
+    api.router,
+    match.router,
+)

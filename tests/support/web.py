@@ -1,0 +1,152 @@
+"""A small world for web tests: one operation, two subjects with a package each for two
+different forces, one user per role (the force officer bound to the first force), and
+logged-in TestClients."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyotp
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from safeguard.access import add_user
+from safeguard.access.users import NewUser
+from safeguard.authz import Role
+from safeguard.config import Settings
+from safeguard.store.db import Store
+from safeguard.store.models import (
+    Account,
+    Assessment,
+    Attribution,
+    Delivery,
+    IntelPackage,
+    Operation,
+    Subject,
+    SubjectAccount,
+)
+from safeguard.web import create_app
+
+__all__ = ["OWN_FORCE", "OTHER_FORCE", "WebWorld", "build_world", "csrf_of", "log_in"]
+
+OWN_FORCE = "thames-valley"
+OTHER_FORCE = "kent"
+OPERATION = "webop"
+
+
+@dataclass
+class WebWorld:
+    app: FastAPI
+    store: Store
+    users: dict[Role, NewUser]
+    packages: dict[str, str]  # force id -> package reference
+    subjects: dict[str, str]  # force id -> subject label
+    clients: dict[Role, TestClient] = field(default_factory=dict)
+
+    def client(self, role: Role) -> TestClient:
+        if role not in self.clients:
+            self.clients[role] = log_in(self.app, self.users[role])
+        return self.clients[role]
+
+
+def _subject(s: object, op: Operation, delivery: Delivery, n: int, force: str) -> Subject:
+    from sqlalchemy.orm import Session
+
+    assert isinstance(s, Session)
+    account = Account(
+        operation_id=op.id, delivery_id=delivery.id, platform="p", platform_account_id=f"u{n}"
+    )
+    subject = Subject(operation_id=op.id, label=f"S-00000{n}")
+    s.add_all([account, subject])
+    s.flush()
+    s.add(SubjectAccount(subject_id=subject.id, account_id=account.id))
+    s.add(
+        Assessment(
+            operation_id=op.id,
+            subject_id=subject.id,
+            tier=str(n),
+            score=50.0 - n,
+            reasons=[{"code": "category-a", "text": f"reason {n}", "points": 10}],
+            ruleset_version="test/1",
+        )
+    )
+    s.add(
+        Attribution(
+            operation_id=op.id, subject_id=subject.id, country="GB", force_id=force,
+            confidence="high",
+        )
+    )
+    return subject
+
+
+def _populate(store: Store, files: Path) -> tuple[dict[str, str], dict[str, str]]:
+    packages, subjects = {}, {}
+    with store.session() as s:
+        op = Operation(name=OPERATION)
+        s.add(op)
+        s.flush()
+        delivery = Delivery(operation_id=op.id, format="test", checksum="0" * 64)
+        s.add(delivery)
+        s.flush()
+        for n, force in enumerate((OWN_FORCE, OTHER_FORCE), start=1):
+            subject = _subject(s, op, delivery, n, force)
+            path = files / f"PKG-{n}.json"
+            path.write_text(f'{{"package": {n}}}', encoding="utf-8")
+            ref = f"WEBOP-{force.upper()}-{n:06d}"
+            s.add(
+                IntelPackage(
+                    operation_id=op.id, subject_id=subject.id, force_id=force, reference=ref,
+                    grading="1/A/P", tier=str(n), path=str(path),
+                )
+            )
+            packages[force], subjects[force] = ref, subject.label
+    return packages, subjects
+
+
+def build_world(store: Store, tmp: Path, *, tls: bool = False) -> WebWorld:
+    files = tmp / "packages"
+    files.mkdir(parents=True, exist_ok=True)
+    packages, subjects = _populate(store, files)
+    users = {}
+    with store.session() as s:
+        for role in Role:
+            force = OWN_FORCE if role is Role.FORCE_OFFICER else None
+            users[role] = add_user(s, f"{role.value}-user", role.value, force_id=force, by="test")
+    settings = Settings(data_dir=tmp / "data", database_url=str(store.engine.url))
+    app = create_app(settings, store, tls=tls)
+    app.state.web.login_per_minute = 1000  # tests log in many times from one address
+    return WebWorld(app, store, users, packages, subjects)
+
+
+def _login_fields(client: TestClient) -> str:
+    page = client.get("/login")
+    assert page.status_code == 200
+    m = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert m, "login form has no CSRF field"
+    return m.group(1)
+
+
+def log_in(app: FastAPI, user: NewUser, *, code: str | None = None) -> TestClient:
+    """A TestClient logged in as ``user`` (password and the current TOTP code)."""
+    client = TestClient(app, base_url="https://testserver")
+    csrf = _login_fields(client)
+    totp = code if code is not None else (
+        pyotp.TOTP(user.totp_secret).now() if user.totp_secret else ""
+    )
+    r = client.post(
+        "/login",
+        data={"username": user.username, "password": user.password, "code": totp, "csrf": csrf},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, (r.status_code, r.text[:300])
+    return client
+
+
+def csrf_of(client: TestClient) -> str:
+    """The session's CSRF token, as the pages put it in their forms."""
+    page = client.get("/account")
+    m = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert m, "page has no CSRF field"
+    return m.group(1)
