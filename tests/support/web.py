@@ -29,7 +29,7 @@ from safeguard.store.models import (
 )
 from safeguard.web import create_app
 
-__all__ = ["OWN_FORCE", "OTHER_FORCE", "WebWorld", "build_world", "csrf_of", "log_in"]
+__all__ = ["OTHER_FORCE", "OWN_FORCE", "WebWorld", "build_world", "csrf_of", "log_in"]
 
 OWN_FORCE = "thames-valley"
 OTHER_FORCE = "kent"
@@ -74,7 +74,10 @@ def _subject(s: object, op: Operation, delivery: Delivery, n: int, force: str) -
     )
     s.add(
         Attribution(
-            operation_id=op.id, subject_id=subject.id, country="GB", force_id=force,
+            operation_id=op.id,
+            subject_id=subject.id,
+            country="GB",
+            force_id=force,
             confidence="high",
         )
     )
@@ -97,8 +100,13 @@ def _populate(store: Store, files: Path) -> tuple[dict[str, str], dict[str, str]
             ref = f"WEBOP-{force.upper()}-{n:06d}"
             s.add(
                 IntelPackage(
-                    operation_id=op.id, subject_id=subject.id, force_id=force, reference=ref,
-                    grading="1/A/P", tier=str(n), path=str(path),
+                    operation_id=op.id,
+                    subject_id=subject.id,
+                    force_id=force,
+                    reference=ref,
+                    grading="1/A/P",
+                    tier=str(n),
+                    path=str(path),
                 )
             )
             packages[force], subjects[force] = ref, subject.label
@@ -132,8 +140,10 @@ def log_in(app: FastAPI, user: NewUser, *, code: str | None = None) -> TestClien
     """A TestClient logged in as ``user`` (password and the current TOTP code)."""
     client = TestClient(app, base_url="https://testserver")
     csrf = _login_fields(client)
-    totp = code if code is not None else (
-        pyotp.TOTP(user.totp_secret).now() if user.totp_secret else ""
+    totp = (
+        code
+        if code is not None
+        else (pyotp.TOTP(user.totp_secret).now() if user.totp_secret else "")
     )
     r = client.post(
         "/login",

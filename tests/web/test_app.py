@@ -1,23 +1,24 @@
-"""The web app shows the operation as the store has it, serves every asset itself, and 404s."""
+"""The web app shows the operation as the store has it (to a logged-in analyst), serves
+every asset itself, and 404s."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
 from safeguard.refdata import uk
-from safeguard.web import create_app
 from tests.support.operation import SmallOperation
 
-
-def _client(op: SmallOperation) -> TestClient:
-    return TestClient(create_app(op.settings, op.store))
+ClientAs = Callable[[str], TestClient]
 
 
-def test_overview_shows_the_operation_figures(small_operation: SmallOperation) -> None:
+def test_overview_shows_the_operation_figures(
+    small_operation: SmallOperation, client_as: ClientAs
+) -> None:
     s = small_operation.summary
-    page = _client(small_operation).get("/operations/small")
+    page = client_as("analyst").get("/operations/small")
     assert page.status_code == 200
     html = page.text
     assert f'id="fig-accounts">{s.accounts:,}<' in html
@@ -28,32 +29,34 @@ def test_overview_shows_the_operation_figures(small_operation: SmallOperation) -
         assert f'<td title="{force}">{forces[force].name}</td><td class="num">{n:,}</td>' in html
 
 
-def test_single_operation_redirects_from_the_root(small_operation: SmallOperation) -> None:
-    r = _client(small_operation).get("/", follow_redirects=False)
+def test_single_operation_redirects_from_the_root(client_as: ClientAs) -> None:
+    r = client_as("analyst").get("/", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/operations/small"
 
 
-def test_queue_is_in_priority_order_with_reasons(small_operation: SmallOperation) -> None:
-    queue = _client(small_operation).get("/api/operations/small/queue?limit=50").json()
+def test_queue_is_in_priority_order_with_reasons(client_as: ClientAs) -> None:
+    queue = client_as("analyst").get("/api/v1/operations/small/queue?limit=50").json()
     assert queue
     keys = [(int(q["tier"]), -q["score"]) for q in queue]
     assert keys == sorted(keys)
     assert all(q["reasons"] for q in queue if q["tier"] in ("1", "2"))
 
 
-def test_api_summary_is_the_track_summary(small_operation: SmallOperation) -> None:
-    got = _client(small_operation).get("/api/operations/small/summary").json()
+def test_api_summary_is_the_track_summary(
+    small_operation: SmallOperation, client_as: ClientAs
+) -> None:
+    got = client_as("analyst").get("/api/v1/operations/small/summary").json()
     assert got == small_operation.summary.to_json()
 
 
-def test_unknown_operation_is_404(small_operation: SmallOperation) -> None:
-    client = _client(small_operation)
+def test_unknown_operation_is_404(client_as: ClientAs) -> None:
+    client = client_as("analyst")
     assert client.get("/operations/nope").status_code == 404
-    assert client.get("/api/operations/nope/summary").status_code == 404
+    assert client.get("/api/v1/operations/nope/summary").status_code == 404
 
 
-def test_pages_load_nothing_from_other_hosts(small_operation: SmallOperation) -> None:
-    client = _client(small_operation)
+def test_pages_load_nothing_from_other_hosts(client_as: ClientAs) -> None:
+    client = client_as("analyst")
     page = client.get("/operations/small")
     assert "default-src 'self'" in page.headers["content-security-policy"]
     refs = re.findall(r'(?:src|href)="([^"]+)"', page.text)

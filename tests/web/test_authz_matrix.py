@@ -75,7 +75,7 @@ def _cases(world: WebWorld) -> list[tuple[str, str, str, str | None]]:
     cases = []
     for route in api_routes(world.app.routes):
         action = need_of(route).action
-        for method in sorted(route.methods):
+        for method in sorted(route.methods or ()):
             forces = [OWN_FORCE, OTHER_FORCE] if "{reference}" in route.path else [None]
             cases += [(method, route.path, action, f) for f in forces]
     return cases
@@ -121,11 +121,8 @@ def _outcome(status: int, headers: Any, allowed_other: set[int]) -> str:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebWorld]:
-    tmp = tmp_path_factory.mktemp("matrix")
-    store = Store.open_url(f"sqlite:///{tmp / 'safeguard.db'}")
-    yield build_world(store, tmp)
-    store.dispose()
+def world(module_store: Store, tmp_path_factory: pytest.TempPathFactory) -> WebWorld:
+    return build_world(module_store, tmp_path_factory.mktemp("matrix"))
 
 
 def test_every_route_declares_one_known_action(world: WebWorld) -> None:

@@ -89,8 +89,8 @@ def list_command(
         emit_json(docs)
         return
     table = Table("id", "at", "actor", "action", "target")
-    for d in docs:
-        table.add_row(str(d["id"]), d["at"], d["actor"], d["action"], d["target"])
+    for e in events:
+        table.add_row(str(e.id), e.at.isoformat(), e.actor, e.action, e.target)
     console.print(table)
 
 

@@ -8,10 +8,11 @@ another host, and strict headers forbid inline script, framing and referrers.
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import unquote
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
@@ -31,6 +32,15 @@ CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+class _RefuseNul(BaseHTTPMiddleware):
+    """NUL characters in a path or query are refused (400): no store can keep them as text."""
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        if "\x00" in unquote(request.url.path) or "\x00" in unquote(request.url.query):
+            return JSONResponse({"detail": "NUL characters are not accepted"}, status_code=400)
+        return await call_next(request)
 
 
 class _SecurityHeaders(BaseHTTPMiddleware):
@@ -71,6 +81,7 @@ def create_app(settings: Settings, store: Store | None = None, *, tls: bool = Fa
     app.state.web = WebState(store or Store.open(settings), secure_cookies=tls)
     app.state.settings = settings
     app.state.engines = EngineCache()
+    app.add_middleware(_RefuseNul)
     app.add_middleware(_SecurityHeaders, tls=tls)
     app.add_exception_handler(StarletteHTTPException, _to_login)  # type: ignore[arg-type]
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -7,8 +7,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 __all__ = [
+    "ERROR_RESPONSES",
     "AuditProblemOut",
     "AuditVerifyOut",
+    "ErrorOut",
     "HashIn",
     "MatchHit",
     "MatchRequest",
@@ -22,6 +24,20 @@ __all__ = [
 
 #: Largest batch one ``POST /api/v1/match`` call may carry.
 MAX_MATCH_BATCH = 1000
+
+
+class ErrorOut(BaseModel):
+    detail: str
+
+
+#: What every API route may answer besides success (documented in the OpenAPI schema).
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "The request holds characters no record can."},
+    401: {"model": ErrorOut, "description": "No valid session or token."},
+    403: {"model": ErrorOut, "description": "The role or the token's scopes do not allow it."},
+    404: {"model": ErrorOut, "description": "No such record, or not one the actor may see."},
+    429: {"model": ErrorOut, "description": "The token's rate limit is reached."},
+}
 
 
 class MeOut(BaseModel):
@@ -86,7 +102,11 @@ class HashIn(BaseModel):
     kind: Literal["md5", "sha1", "sha256", "pdq"] | None = Field(
         None, description="Omit to infer from the length (64 hex digits: sha256 and pdq)."
     )
-    value: str = Field(..., min_length=32, max_length=64, pattern="^[0-9a-fA-F]+$")
+    value: str = Field(
+        ...,
+        pattern="^([0-9a-fA-F]{32}|[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$",
+        description="Hex: 32 digits md5, 40 sha1, 64 sha256 or pdq.",
+    )
     quality: int | None = Field(None, ge=0, le=100, description="PDQ quality, if known.")
 
 

@@ -17,7 +17,7 @@ from safeguard.web.render import page
 
 __all__ = ["router"]
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)  # HTML pages: not part of the REST API
 
 
 @router.get("/admin/users")

@@ -19,11 +19,18 @@ from safeguard.web.queries import (
     triage_queue,
 )
 from safeguard.web.routes.errors import not_found
-from safeguard.web.schemas import AuditVerifyOut, MeOut, PackageOut, QueueItemOut, UserOut
+from safeguard.web.schemas import (
+    ERROR_RESPONSES,
+    AuditVerifyOut,
+    MeOut,
+    PackageOut,
+    QueueItemOut,
+    UserOut,
+)
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1", tags=["api"])
+router = APIRouter(prefix="/api/v1", tags=["api"], responses=ERROR_RESPONSES)
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 

@@ -16,7 +16,7 @@ from safeguard.web.render import page
 
 __all__ = ["router"]
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)  # HTML pages: not part of the REST API
 _LOGIN_CSRF = "sg_login_csrf"
 
 

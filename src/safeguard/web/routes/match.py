@@ -20,11 +20,18 @@ from safeguard.match.lookup import HashQuery, bytes_queries, hex_queries, lookup
 from safeguard.store.db import Store
 from safeguard.store.models import HashSetVersion
 from safeguard.web.deps import Need, state_of
-from safeguard.web.schemas import MatchHit, MatchRequest, MatchResponse, MatchResult
+from safeguard.web.schemas import (
+    ERROR_RESPONSES,
+    ErrorOut,
+    MatchHit,
+    MatchRequest,
+    MatchResponse,
+    MatchResult,
+)
 
 __all__ = ["MAX_UPLOAD_BYTES", "EngineCache", "router"]
 
-router = APIRouter(prefix="/api/v1", tags=["match"])
+router = APIRouter(prefix="/api/v1", tags=["match"], responses=ERROR_RESPONSES)
 #: Largest file the matching API hashes.
 MAX_UPLOAD_BYTES = 32 * 1024 * 1024
 _BINARY = {"type": "string", "format": "binary"}
@@ -83,8 +90,9 @@ def match_hashes(
     for h in body.hashes:
         try:
             queries = [HashQuery(q.kind, q.hex, h.quality) for q in hex_queries(h.value, h.kind)]
-        except FormatError as exc:
-            raise HTTPException(422, str(exc)) from exc
+        except FormatError as exc:  # e.g. kind md5 with 64 digits: answered, not matched
+            results.append(_result(h.value, [], str(exc)))
+            continue
         results.append(_result(h.value, lookup(engine, h.value, queries, distance, quality)))
     return _answer(engine, results)
 
@@ -102,6 +110,7 @@ async def _body(request: Request) -> bytes:
 
 @router.post(
     "/match/file",
+    responses={413: {"model": ErrorOut, "description": "The file is too large."}},
     openapi_extra={
         "requestBody": {
             "required": True,

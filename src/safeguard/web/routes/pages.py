@@ -17,7 +17,7 @@ from safeguard.web.routes.errors import not_found
 
 __all__ = ["router"]
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)  # HTML pages: not part of the REST API
 
 #: Where each role starts after logging in.
 _HOME = {Role.FORCE_OFFICER: "/portal", Role.PARTNER: "/account", Role.AUDITOR: "/audit"}

@@ -18,7 +18,7 @@ from safeguard.web.routes.errors import not_found
 
 __all__ = ["router"]
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)  # HTML pages: not part of the REST API
 
 
 @router.get("/portal")
