@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from argon2 import PasswordHasher
+from hypothesis import settings as hypothesis_settings
 
 from safeguard.access import credentials
 from safeguard.config import Settings
@@ -26,6 +27,11 @@ if TYPE_CHECKING:
     from tests.support.operation import SmallOperation
 
 _db_counter = itertools.count()
+
+#: No per-example deadline: a loaded 2-core CI machine makes timings meaningless (speed is
+#: measured in bench/, not in tests).
+hypothesis_settings.register_profile("safeguard", deadline=None)
+hypothesis_settings.load_profile("safeguard")
 
 #: Tests hash many passwords: still argon2id, at the lowest cost, so the suite stays fast.
 #: The production cost is the library's default (tests/unit/access/test_credentials.py).
