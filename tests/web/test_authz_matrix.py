@@ -38,13 +38,30 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/logout"): {},
     ("POST", "/api/v1/match"): {"json": {"hashes": [{"value": "ab" * 16}]}},
     ("POST", "/api/v1/match/file"): {"content": _png()},
+    ("POST", "/api/v1/operations/{name}/subjects/merge"): {
+        "json": {"labels": ["S-000001", "S-000001"], "justification": "matrix"}
+    },
+    ("POST", "/api/v1/operations/{name}/subjects/split"): {
+        "json": {"accounts": ["u1"], "justification": "matrix"}
+    },
+    ("POST", "/operations/{name}/subjects/{label}/merge"): {
+        "data": {"other": "{label}", "justification": "matrix"}
+    },
+    ("POST", "/operations/{name}/subjects/{label}/split"): {
+        "data": {"accounts": "{account}", "justification": "matrix"}
+    },
 }
 #: Statuses that mean "allowed" for routes whose success looks like a denial elsewhere: the
-#: login form refuses the test's made-up CSRF token with 403, and logging out sends the
-#: browser to the login form.
+#: login form refuses the test's made-up CSRF token with 403, logging out sends the browser
+#: to the login form, and the analysts' actions below are refused on their merits (409).
 ALLOWED_OTHERWISE: dict[tuple[str, str], set[int]] = {
     ("POST", "/login"): {403},
     ("POST", "/logout"): {303},
+    # merging a subject with itself, splitting off all of a subject: reached, refused (409)
+    ("POST", "/api/v1/operations/{name}/subjects/merge"): {409},
+    ("POST", "/api/v1/operations/{name}/subjects/split"): {409},
+    ("POST", "/operations/{name}/subjects/{label}/merge"): {409},
+    ("POST", "/operations/{name}/subjects/{label}/split"): {409},
 }
 
 
@@ -76,15 +93,30 @@ def _cases(world: WebWorld) -> list[tuple[str, str, str, str | None]]:
     for route in api_routes(world.app.routes):
         action = need_of(route).action
         for method in sorted(route.methods or ()):
-            forces = [OWN_FORCE, OTHER_FORCE] if "{reference}" in route.path else [None]
+            scoped = "{reference}" in route.path or "{label}" in route.path
+            forces = [OWN_FORCE, OTHER_FORCE] if scoped else [None]
             cases += [(method, route.path, action, f) for f in forces]
     return cases
 
 
 def _path(world: WebWorld, template: str, force: str | None) -> str:
-    return template.replace("{name}", "webop").replace(
-        "{reference}", world.packages[force or OWN_FORCE]
+    force = force or OWN_FORCE
+    return (
+        template.replace("{name}", "webop")
+        .replace("{reference}", world.packages[force])
+        .replace("{label}", world.subjects[force])
     )
+
+
+def _request(world: WebWorld, method: str, template: str, force: str | None) -> dict[str, Any]:
+    """The route's request, with ``{label}``/``{account}`` in form data made this subject's."""
+    kwargs = dict(REQUESTS.get((method, template), {}))
+    label = world.subjects[force or OWN_FORCE]
+    account = {OWN_FORCE: "u1", OTHER_FORCE: "u2"}[force or OWN_FORCE]
+    if "data" in kwargs:
+        fill = {"{label}": label, "{account}": account}
+        kwargs["data"] = {k: fill.get(v, v) for k, v in kwargs["data"].items()}
+    return kwargs
 
 
 def _expected(role: Role | None, action: str, force: str | None) -> str:
@@ -140,7 +172,7 @@ def test_matrix(world: WebWorld, role: Role | None) -> None:
     for method, template, action, force in _cases(world):
         path = _path(world, template, force)
         client = _client(world, role, path)
-        kwargs = dict(REQUESTS.get((method, template), {}))
+        kwargs = _request(world, method, template, force)
         if method != "GET" and role is not None:
             kwargs["headers"] = {"x-csrf-token": csrf_of(client)}
         r = client.request(method, path, follow_redirects=False, **kwargs)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, select
 
 from safeguard import authz
 from safeguard.authz import Actor
@@ -23,14 +23,18 @@ from safeguard.store.models import (
     Operation,
     Subject,
     SubjectAccount,
+    SubjectNetwork,
 )
 
 __all__ = [
+    "MAX_PAGE",
     "PackageItem",
+    "QueueFilter",
     "QueueItem",
     "find_package",
     "operation_names",
     "package_list",
+    "subject_doc",
     "triage_queue",
 ]
 
@@ -81,40 +85,84 @@ def operation_names(store: Store) -> list[str]:
         return list(s.scalars(select(Operation.name).order_by(Operation.name)))
 
 
-def _queue_query(op_id: int, actor: Actor, limit: int, offset: int) -> Any:
-    n_accounts = (
-        select(SubjectAccount.subject_id, func.count().label("n"))
-        .group_by(SubjectAccount.subject_id)
-        .subquery()
-    )
-    return (
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the analyst narrows the triage queue to (all optional)."""
+
+    tiers: tuple[str, ...] = ()
+    force_id: str | None = None
+    confidence: str | None = None
+    network_role: str | None = None
+    flag: str | None = None  # a reason flag, e.g. position-of-trust
+    deconflicted: bool | None = None  # True: only subjects known to a force's register
+
+
+def _json_has(column: Any, value: str) -> Any:
+    """A JSON list (or list of objects) whose text holds ``"value"``: the same on both stores."""
+    return cast(column, Text).like(f'%"{value}"%')
+
+
+def _filtered(q: Any, f: QueueFilter) -> Any:
+    if f.tiers:
+        q = q.where(Assessment.tier.in_(f.tiers))
+    if f.force_id:
+        q = q.where(Attribution.force_id == f.force_id)
+    if f.confidence:
+        q = q.where(Attribution.confidence == f.confidence)
+    if f.flag:
+        q = q.where(_json_has(Assessment.reasons, f.flag))
+    if f.deconflicted is not None:
+        empty = cast(Assessment.deconfliction, Text).in_(["[]", ""])
+        q = q.where(~empty if f.deconflicted else empty)
+    if f.network_role:
+        roles = select(SubjectNetwork.subject_id).where(
+            _json_has(SubjectNetwork.roles, f.network_role)
+        )
+        q = q.where(Subject.id.in_(roles))
+    return q
+
+
+def _queue_query(op_id: int, actor: Actor, f: QueueFilter, limit: int, offset: int) -> Any:
+    q = (
         select(
+            Subject.id,
             Subject.label,
             Assessment,
             Attribution.country,
             Attribution.force_id,
             Attribution.confidence,
-            n_accounts.c.n,
         )
         .join(Assessment, Assessment.subject_id == Subject.id)
-        .join(n_accounts, n_accounts.c.subject_id == Subject.id)
         .outerjoin(Attribution, Attribution.subject_id == Subject.id)
         .where(Subject.operation_id == op_id, authz.subject_filter(actor))
+    )
+    return (
+        _filtered(q, f)
         .order_by(Assessment.tier, Assessment.score.desc(), Subject.label)
         .limit(limit)
         .offset(offset)
     )
 
 
-def _queue_item(row: Any, forces: dict[str, uk.Force]) -> QueueItem:
-    label, a, country, force_id, confidence, n = row
+def _account_counts(s: Any, subject_ids: list[int]) -> dict[int, int]:
+    """Accounts per subject, for one page of subjects only."""
+    q = (
+        select(SubjectAccount.subject_id, func.count())
+        .where(SubjectAccount.subject_id.in_(subject_ids))
+        .group_by(SubjectAccount.subject_id)
+    )
+    return {int(i): int(n) for i, n in s.execute(q)}
+
+
+def _queue_item(row: Any, n: int, forces: dict[str, uk.Force]) -> QueueItem:
+    _, label, a, country, force_id, confidence = row
     reasons = sorted(a.reasons, key=lambda r: -float(r.get("points", 0)))
     force = forces.get(force_id) if force_id else None
     return QueueItem(
         label=label,
         tier=a.tier,
         score=a.score,
-        accounts=int(n),
+        accounts=n,
         country=country,
         force_id=force_id,
         force_name=force.name if force else None,
@@ -125,7 +173,13 @@ def _queue_item(row: Any, forces: dict[str, uk.Force]) -> QueueItem:
 
 
 def triage_queue(
-    store: Store, operation: str, actor: Actor, limit: int = 25, offset: int = 0
+    store: Store,
+    operation: str,
+    actor: Actor,
+    *,
+    limit: int = 25,
+    offset: int = 0,
+    where: QueueFilter | None = None,
 ) -> list[QueueItem]:
     """Subjects the actor may see, in priority order (tier, score, label), one page."""
     if not 1 <= limit <= MAX_PAGE or offset < 0:
@@ -133,8 +187,50 @@ def triage_queue(
     op_id = store.operation_id(operation)
     forces = uk.forces()
     with store.session() as s:
-        rows = s.execute(_queue_query(op_id, actor, limit, offset)).all()
-    return [_queue_item(r, forces) for r in rows]
+        rows = s.execute(_queue_query(op_id, actor, where or QueueFilter(), limit, offset)).all()
+        counts = _account_counts(s, [r[0] for r in rows])
+    return [_queue_item(r, counts.get(r[0], 0), forces) for r in rows]
+
+
+def subject_doc(store: Store, operation: str, actor: Actor, label: str) -> dict[str, Any]:
+    """One subject as ``safeguard subjects show`` gives it, plus its assessment, attribution
+    and packages; :class:`NotFoundError` also when the actor may not see it."""
+    from safeguard.resolve.query import show_subject
+
+    op_id = store.operation_id(operation)
+    q = select(Subject).where(
+        Subject.operation_id == op_id, Subject.label == label, authz.subject_filter(actor)
+    )
+    with store.session() as s:
+        subject = s.scalar(q)
+        if subject is None:
+            raise NotFoundError(f"no subject {label!r} in operation {operation!r}")
+        doc = show_subject(s, subject)
+        a = s.scalar(select(Assessment).where(Assessment.subject_id == subject.id))
+        att = s.scalar(select(Attribution).where(Attribution.subject_id == subject.id))
+        refs = s.scalars(
+            select(IntelPackage.reference).where(
+                IntelPackage.subject_id == subject.id, authz.package_filter(actor)
+            )
+        )
+        doc["packages"] = sorted(refs)
+    doc["assessment"] = (
+        {"tier": a.tier, "score": a.score, "reasons": a.reasons, "deconfliction": a.deconfliction}
+        if a
+        else None
+    )
+    doc["attribution"] = (
+        {
+            "country": att.country,
+            "force_id": att.force_id,
+            "rocu": att.rocu,
+            "confidence": att.confidence,
+            "evidence": att.evidence,
+        }
+        if att
+        else None
+    )
+    return doc
 
 
 def _package_query(actor: Actor) -> Any:

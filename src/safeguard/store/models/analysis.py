@@ -140,6 +140,8 @@ class RegisterEntry(Base):
 
 class Assessment(Base):
     __tablename__ = "assessment"
+    #: The triage queue reads an operation's assessments in priority order.
+    __table_args__ = (Index("ix_assessment_queue", "operation_id", "tier", "score"),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
     subject_id: Mapped[int] = mapped_column(ForeignKey("subject.id"), index=True)

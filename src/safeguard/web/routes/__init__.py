@@ -3,13 +3,15 @@ the CLI calls, and each carrying one :class:`~safeguard.web.deps.Need`."""
 
 from fastapi import APIRouter
 
-from safeguard.web.routes import admin, api, auth, match, pages, portal
+from safeguard.web.routes import admin, api, auth, match, pages, portal, subjects
 
 __all__ = ["ROUTERS"]
 
 ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
     pages.router,
+    subjects.router,
+    subjects.api,
     portal.router,
     admin.router,
     api.router,

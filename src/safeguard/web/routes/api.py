@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.encoders import jsonable_encoder
 
 from safeguard import track
 from safeguard.access import list_users
@@ -16,6 +17,7 @@ from safeguard.web.queries import (
     find_package,
     operation_names,
     package_list,
+    subject_doc,
     triage_queue,
 )
 from safeguard.web.routes.errors import not_found
@@ -67,8 +69,23 @@ def queue(
     offset: Offset = 0,
 ) -> list[QueueItemOut]:
     with not_found():
-        items = triage_queue(state_of(request).store, name, actor, limit, offset)
+        items = triage_queue(state_of(request).store, name, actor, limit=limit, offset=offset)
     return [QueueItemOut(**i.to_json()) for i in items]
+
+
+@router.get("/operations/{name}/subjects/{label}")
+def subject(
+    request: Request,
+    name: str,
+    label: str,
+    actor: Annotated[Actor, Depends(Need("subjects.view"))],
+) -> dict[str, Any]:
+    """One subject in full: accounts, links, network, actions, assessment, attribution."""
+    with not_found():
+        doc: dict[str, Any] = jsonable_encoder(
+            subject_doc(state_of(request).store, name, actor, label)
+        )
+    return doc
 
 
 @router.get("/packages")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 09:27:29.479466
+Create Date: 2026-12-03 09:56:43.012466
 """
 
 from __future__ import annotations
@@ -497,6 +497,9 @@ def upgrade() -> None:
     with op.batch_alter_table("assessment", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_assessment_operation_id"), ["operation_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_assessment_queue", ["operation_id", "tier", "score"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_assessment_subject_id"), ["subject_id"], unique=False)
 
@@ -1064,6 +1067,7 @@ def downgrade() -> None:
     op.drop_table("delivery_file")
     with op.batch_alter_table("assessment", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_assessment_subject_id"))
+        batch_op.drop_index("ix_assessment_queue")
         batch_op.drop_index(batch_op.f("ix_assessment_operation_id"))
 
     op.drop_table("assessment")
