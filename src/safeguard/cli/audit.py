@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import typer
 
-from safeguard.cli.common import console, emit_json, err_console, handle_errors, open_store
+from safeguard.cli.common import JSON, console, emit_json, err_console, handle_errors, open_store
 
 __all__ = ["register"]
 
 audit_app = typer.Typer(help="The append-only, hash-chained audit log.", no_args_is_help=True)
-_JSON = typer.Option(False, "--json", help="Machine-readable output.")
 
 
 @audit_app.command("verify")
@@ -23,7 +22,7 @@ def verify_command(
     expect_events: int | None = typer.Option(
         None, "--expect-events", help="Event count recorded at an earlier verify."
     ),
-    as_json: bool = _JSON,
+    as_json: bool = JSON,
 ) -> None:
     """Check every event's hash and link; name each edited, inserted or deleted event.
 
@@ -61,7 +60,7 @@ def verify_command(
 def list_command(
     limit: int = typer.Option(50, "--limit", min=1, max=10_000, help="Newest events to show."),
     actor: str | None = typer.Option(None, "--actor", help="Only this person's events."),
-    as_json: bool = _JSON,
+    as_json: bool = JSON,
 ) -> None:
     """The newest audit events: when, who, what, target."""
     from rich.table import Table

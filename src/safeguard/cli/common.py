@@ -4,42 +4,44 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from functools import wraps
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
+from rich.markup import escape
 
 from safeguard.config import Settings, load_settings
 from safeguard.errors import SafeguardError
 from safeguard.progress import ProgressTask
-from safeguard.store.db import Store
+
+if TYPE_CHECKING:  # imported when a command runs: start-up (--help, --version) stays fast
+    from rich.progress import Progress
+
+    from safeguard.store.db import Store
 
 __all__ = [
+    "JSON",
     "OPERATION",
+    "OPERATION_FILTER",
+    "PROGRESS",
     "RichProgress",
+    "check_choice",
     "console",
     "emit_json",
     "err_console",
     "handle_errors",
     "open_store",
+    "operation_filter",
     "operation_name",
     "settings",
 ]
 
 console = Console()
-err_console = Console(stderr=True)
+#: Errors and notes: one line each however long (not wrapped at the console's width).
+err_console = Console(stderr=True, soft_wrap=True)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -50,6 +52,8 @@ def settings() -> Settings:
 
 
 def open_store(cfg: Settings | None = None) -> Store:
+    from safeguard.store.db import Store
+
     return Store.open(cfg or settings())
 
 
@@ -73,9 +77,41 @@ def operation_name(given: str | None) -> str:
     return name
 
 
+#: ``--operation/-o`` where it only narrows a listing (no operation given: every operation).
+OPERATION_FILTER = typer.Option(
+    None,
+    "--operation",
+    "-o",
+    help="Only this operation (default: $SAFEGUARD_OPERATION, else every operation).",
+)
+
+
+def operation_filter(given: str | None) -> str | None:
+    """The operation a listing is narrowed to, or None for every operation."""
+    return given or settings().operation or None
+
+
+#: ``--json`` on every verb: one JSON document on standard output and nothing else.
+JSON = typer.Option(False, "--json", help="Machine-readable output (one JSON document).")
+
+#: Progress bars go to a terminal only, unless asked for (a log, CI).
+PROGRESS = typer.Option(
+    False, "--progress", help="Show progress bars even when standard error is not a terminal."
+)
+
+
+def check_choice(value: str, choices: Iterable[str], option: str) -> str:
+    """``value`` if it is one of ``choices``, else a usage error (exit 2) naming them."""
+    names = list(choices)
+    if value not in names:
+        raise typer.BadParameter(f"{value!r} is not one of: {', '.join(names)}", param_hint=option)
+    return value
+
+
 def emit_json(value: Any) -> None:
     """Machine-readable output: one JSON document on stdout, nothing else."""
     sys.stdout.write(json.dumps(value, indent=2, sort_keys=True, default=str) + "\n")
+    sys.stdout.flush()
 
 
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
@@ -86,7 +122,8 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except SafeguardError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            message = " ".join(str(exc).splitlines())
+            err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
             raise typer.Exit(exc.exit_code) from exc
 
     return wrapper
@@ -105,9 +142,24 @@ class _RichTask:
 
 
 class RichProgress:
-    """The CLI's :class:`safeguard.progress.Progress`: one bar per task, on stderr."""
+    """The CLI's :class:`safeguard.progress.Progress`: one bar per task, on stderr.
 
-    def __init__(self, *, enabled: bool = True) -> None:
+    Bars are drawn only on a terminal (never into a pipe or a log) unless ``force`` (the
+    ``--progress`` option); ``enabled=False`` (e.g. under ``--json``) turns them off unless forced.
+    """
+
+    def __init__(self, *, enabled: bool = True, force: bool = False) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        shown = force or (enabled and err_console.is_terminal)
         self._progress = Progress(
             SpinnerColumn(),
             TextColumn("[progress.description]{task.description}"),
@@ -116,7 +168,7 @@ class RichProgress:
             TimeElapsedColumn(),
             TimeRemainingColumn(),
             console=err_console,
-            disable=not enabled,
+            disable=not shown,
             transient=False,
         )
 

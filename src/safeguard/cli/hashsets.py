@@ -8,17 +8,17 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from safeguard.cli.common import RichProgress, console, emit_json, handle_errors, open_store
-from safeguard.cli.common import settings as load_cli_settings
-from safeguard.hashsets import (
-    EXPORT_FORMATS,
-    FORMATS,
-    export_hash_set,
-    hash_set_info,
-    import_hash_set,
-    list_hash_sets,
+from safeguard.cli.common import (
+    JSON,
+    PROGRESS,
+    RichProgress,
+    check_choice,
+    console,
+    emit_json,
+    handle_errors,
+    open_store,
 )
-from safeguard.records import Category
+from safeguard.cli.common import settings as load_cli_settings
 
 __all__ = ["register"]
 
@@ -26,7 +26,7 @@ hashsets_app = typer.Typer(
     help="Import, list, inspect and export known-material hash sets.", no_args_is_help=True
 )
 
-_FORMAT_HELP = "Input format: auto (detect) or one of " + ", ".join(f.name for f in FORMATS)
+_FORMAT_HELP = "Input format: auto (detect) or a format name (see `safeguard plugins`)."
 _SCHEME_HELP = "Category scheme of the source: uk, vics-us, or a mapping file (JSON or CSV)."
 _CATEGORY_HELP = "Category for entries the file leaves uncategorised (A, B, C, non-pertinent)."
 
@@ -40,12 +40,19 @@ def import_command(
     scheme: str = typer.Option("uk", "--scheme", help=_SCHEME_HELP),
     category: str = typer.Option("", "--category", help=_CATEGORY_HELP),
     source: str = typer.Option("", "--source", help="Who supplied the set (free text)."),
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    as_json: bool = JSON,
+    progress_bars: bool = PROGRESS,
 ) -> None:
     """Import a file as the next version of a hash set (same file again: no change)."""
+    from safeguard.hashsets import FORMATS, import_hash_set
+    from safeguard.records import Category
+
+    check_choice(fmt, ["auto", *(f.name for f in FORMATS)], "--format")
+    if category:
+        check_choice(category, [c.value for c in Category], "--category")
     cfg = load_cli_settings()
     store = open_store(cfg)
-    with RichProgress(enabled=not as_json) as progress:
+    with RichProgress(enabled=not as_json, force=progress_bars) as progress:
         result = import_hash_set(
             store,
             path,
@@ -76,10 +83,11 @@ def import_command(
 
 @hashsets_app.command("list")
 @handle_errors
-def list_command(
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
-) -> None:
+def list_command(as_json: bool = JSON) -> None:
     """List hash sets with their latest version and active entries by category."""
+    from safeguard.hashsets import list_hash_sets
+    from safeguard.records import Category
+
     infos = list_hash_sets(open_store())
     if as_json:
         emit_json([i.to_json() for i in infos])
@@ -112,9 +120,11 @@ def _versions_table(doc: dict[str, Any]) -> Table:
 @handle_errors
 def stats_command(
     name: str = typer.Argument(..., help="Hash set name."),
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    as_json: bool = JSON,
 ) -> None:
     """Show one hash set: version history, active entries by category and by hash kind."""
+    from safeguard.hashsets import hash_set_info
+
     doc = hash_set_info(open_store(), name).to_json()
     if as_json:
         emit_json(doc)
@@ -134,15 +144,22 @@ def export_command(
     name: str = typer.Argument(..., help="Hash set name."),
     out: Path = typer.Argument(..., help="File to write."),
     fmt: str = typer.Option(
-        "safeguard-csv", "--format", help="Output format: " + ", ".join(EXPORT_FORMATS)
+        "safeguard-csv", "--format", help="Output format: safeguard-csv or vics (VICS 2.0 JSON)."
     ),
     version: int = typer.Option(0, "--version", help="Version to export (default: latest)."),
     scheme: str = typer.Option("uk", "--scheme", help="Category scheme of a VICS export."),
+    as_json: bool = JSON,
 ) -> None:
     """Export a hash set (any version) to Safeguard CSV or VICS 2.0 JSON."""
+    from safeguard.hashsets import EXPORT_FORMATS, export_hash_set
+
+    check_choice(fmt, EXPORT_FORMATS, "--format")
     count = export_hash_set(
         open_store(), name, out, fmt=fmt, version=version or None, scheme=scheme
     )
+    if as_json:
+        emit_json({"name": name, "format": fmt, "entries": count, "path": str(out)})
+        return
     console.print(f"wrote {count:,} entries of {name} to {out}", highlight=False)
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import traceback
+from pathlib import Path
 
 import typer
 
@@ -58,4 +60,17 @@ for _name in VERB_MODULES:
 
 
 def main() -> None:
-    app()
+    """The ``safeguard`` entry point: a bug still ends in one line on stderr, not a traceback."""
+    try:
+        app()
+    except Exception as exc:  # every expected error is a SafeguardError or a usage error
+        from safeguard.cli.common import err_console
+
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        err_console.print(
+            f"error: unexpected {type(exc).__name__}: {exc} "
+            f"(at {Path(where.filename).name}:{where.lineno}; please report it)",
+            markup=False,
+            highlight=False,
+        )
+        raise SystemExit(1) from None

@@ -8,10 +8,8 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from safeguard.cli.common import console, emit_json, err_console, handle_errors, open_store
+from safeguard.cli.common import JSON, console, emit_json, err_console, handle_errors, open_store
 from safeguard.cli.common import settings as load_cli_settings
-from safeguard.match import load_engine
-from safeguard.match.lookup import file_queries, hex_queries, lookup
 
 __all__ = ["register"]
 
@@ -30,6 +28,18 @@ def _print(docs: list[dict[str, Any]], notes: dict[str, str], args: list[str]) -
             err_console.print(f"{arg}: {notes[arg]}", highlight=False)
 
 
+def _hex_or_refuse(item: str) -> list[Any]:
+    from safeguard.errors import FormatError
+    from safeguard.match.lookup import hex_queries
+
+    try:
+        return hex_queries(item)
+    except FormatError as exc:
+        raise FormatError(
+            f"{item!r} is neither a file nor an md5/sha1/sha256/pdq hex hash"
+        ) from exc
+
+
 @handle_errors
 def match_command(
     items: list[str] = typer.Argument(..., help="Hex hashes (md5/sha1/sha256/pdq) or files."),
@@ -40,9 +50,12 @@ def match_command(
     max_distance: int = typer.Option(
         -1, "--max-distance", help="Largest PDQ distance (default SAFEGUARD_PDQ_MAX_DISTANCE)."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    as_json: bool = JSON,
 ) -> None:
     """Print the hash-set entries that match each hash or file, with set, category, distance."""
+    from safeguard.match import load_engine
+    from safeguard.match.lookup import file_queries, lookup
+
     cfg = load_cli_settings()
     engine = load_engine(open_store(cfg), sets or None)
     distance = cfg.pdq_max_distance if max_distance < 0 else max_distance
@@ -53,7 +66,7 @@ def match_command(
         if path.is_file():
             queries, notes[item] = file_queries(path, dihedral)
         else:
-            queries = hex_queries(item)
+            queries = _hex_or_refuse(item)
         docs += lookup(engine, item, queries, distance, cfg.pdq_min_quality)
     if as_json:
         emit_json(docs)

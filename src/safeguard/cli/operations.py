@@ -8,16 +8,26 @@ from typing import Any
 
 import typer
 from rich.table import Table
-from sqlalchemy import select
 
-from safeguard import track
-from safeguard.assess.enrichment import load_checks, load_register
-from safeguard.cli.common import console, emit_json, handle_errors, open_store, settings
+from safeguard.cli.common import JSON, console, emit_json, handle_errors, open_store, settings
 from safeguard.cli.pipeline import print_summary
 from safeguard.errors import PipelineError
-from safeguard.store.models import IntelPackage, Operation, Outcome
 
 __all__ = ["register"]
+
+#: ``safeguard.track.OUTCOME_KINDS``, named here so start-up need not import the track stage
+#: (a test checks the two are equal).
+OUTCOME_KINDS = (
+    "arrest",
+    "voluntary_interview",
+    "search",
+    "devices_seized",
+    "devices_examined",
+    "charge",
+    "conviction",
+    "children_safeguarded",
+    "no_further_action",
+)
 
 outcomes_app = typer.Typer(
     help="Record and list what forces did with packages.", no_args_is_help=True
@@ -25,10 +35,12 @@ outcomes_app = typer.Typer(
 
 
 @handle_errors
-def operations_command(
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
-) -> None:
+def operations_command(as_json: bool = JSON) -> None:
     """List operations."""
+    from sqlalchemy import select
+
+    from safeguard.store.models import Operation
+
     store = open_store()
     with store.session() as s:
         ops = s.scalars(select(Operation).order_by(Operation.name)).all()
@@ -50,6 +62,8 @@ def summary_command(
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """The operation's figures: accounts, attribution, subjects, tiers, packages, outcomes."""
+    from safeguard import track
+
     summary = track.summarise(open_store(), operation)
     if as_json:
         emit_json(summary.to_json())
@@ -64,6 +78,8 @@ def enrich_command(
     register_csv: Path | None = typer.Option(None, "--register", help="Known-subject register."),
 ) -> None:
     """Load police checks returns and the known-subject register (then re-run assess)."""
+    from safeguard.assess.enrichment import load_checks, load_register
+
     if checks is None and register_csv is None:
         raise PipelineError("give --checks and/or --register")
     store = open_store()
@@ -79,12 +95,14 @@ def enrich_command(
 def outcomes_record(
     operation: str = typer.Argument(..., help="Operation name."),
     package_ref: str = typer.Argument(..., help="Package reference."),
-    kind: str = typer.Option(..., help=f"One of: {', '.join(track.OUTCOME_KINDS)}."),
+    kind: str = typer.Option(..., help=f"One of: {', '.join(OUTCOME_KINDS)}."),
     on: str = typer.Option("", help="Date it happened (YYYY-MM-DD); default today."),
     count: int = typer.Option(1, help="How many (e.g. children safeguarded)."),
     detail: str = typer.Option("", help="Free-text detail."),
 ) -> None:
     """Record an outcome (arrest, search, charge, children safeguarded...) for a package."""
+    from safeguard import track
+
     try:
         occurred = datetime.strptime(on, "%Y-%m-%d").date() if on else date.today()
     except ValueError as exc:
@@ -109,6 +127,10 @@ def outcomes_list(
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """List recorded outcomes."""
+    from sqlalchemy import select
+
+    from safeguard.store.models import IntelPackage, Outcome
+
     store = open_store()
     op_id = store.operation_id(operation)
     with store.session() as s:

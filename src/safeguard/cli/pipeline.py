@@ -4,36 +4,39 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
-from sqlalchemy import select
 
 from safeguard.cli.common import (
+    JSON,
+    OPERATION,
+    OPERATION_FILTER,
+    PROGRESS,
     RichProgress,
+    check_choice,
     console,
     emit_json,
     err_console,
     handle_errors,
     open_store,
+    operation_filter,
+    operation_name,
     settings,
 )
-from safeguard.pipeline import (
-    HashSetInput,
-    PipelineInputs,
-    rerun_stage,
-    run_pipeline,
-    synth_inputs,
-)
-from safeguard.refdata import uk
-from safeguard.store.models import Operation, StageRun
-from safeguard.track import OperationSummary
+
+if TYPE_CHECKING:
+    from safeguard.pipeline import PipelineInputs
+    from safeguard.store.db import Store
+    from safeguard.track import OperationSummary
 
 __all__ = ["print_summary", "register"]
 
 
 def print_summary(summary: OperationSummary) -> None:
+    from safeguard.refdata import uk
+
     console.print(f"[bold]Operation {summary.operation}[/]")
     table = Table(show_header=False, box=None)
     table.add_row("accounts received", f"{summary.accounts:,}")
@@ -60,6 +63,8 @@ def _inputs(
     checks: Path | None,
     register_csv: Path | None,
 ) -> PipelineInputs:
+    from safeguard.pipeline import HashSetInput, PipelineInputs, synth_inputs
+
     base = synth_inputs(synth_dir, delivery) if synth_dir else PipelineInputs(delivery=delivery)
     extra = tuple(HashSetInput(p, p.stem.split(".")[0], scheme) for p in hashsets)
     return PipelineInputs(
@@ -75,7 +80,7 @@ def _inputs(
 @handle_errors
 def run_command(
     delivery: Path = typer.Argument(..., help="Delivery directory or archive to ingest."),
-    operation: str = typer.Option(..., "--operation", "-o", help="Operation name."),
+    operation: str | None = OPERATION,
     synth_dir: Path | None = typer.Option(
         None,
         help="Output of `safeguard synth`: take hash sets, checks, register and GeoIP from it.",
@@ -84,21 +89,25 @@ def run_command(
     scheme: str = typer.Option("uk", help="Category scheme of --hashset files."),
     checks: Path | None = typer.Option(None, help="Police checks returns (checks.csv)."),
     register_csv: Path | None = typer.Option(None, "--register", help="Known-subject register."),
-    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    as_json: bool = JSON,
+    progress_bars: bool = PROGRESS,
 ) -> None:
     """Run ingest → match → attribute → resolve → assess → package on one delivery."""
+    from safeguard.pipeline import run_pipeline
+
+    op = operation_name(operation)
     cfg = settings()
     store = open_store(cfg)
     inputs = _inputs(delivery, synth_dir, hashset, scheme, checks, register_csv)
-    with RichProgress(enabled=not as_json) as progress:
+    with RichProgress(enabled=not as_json, force=progress_bars) as progress:
         summary = run_pipeline(
             store,
             cfg,
-            operation,
+            op,
             inputs,
             user=cfg.user,
             progress=progress,
-            on_step=lambda step: err_console.log(f"stage: {step}") if not as_json else None,
+            on_step=lambda step: None if as_json else err_console.print(f"stage: {step}"),
         )
     if as_json:
         emit_json(summary.to_json())
@@ -106,20 +115,20 @@ def run_command(
         print_summary(summary)
 
 
-@handle_errors
-def runs_command(
-    operation: str | None = typer.Option(None, "--operation", "-o", help="Only this operation."),
-    limit: int = typer.Option(50, help="Show the newest N runs."),
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
-) -> None:
-    """List stage runs: stage, code version, config hash, counts, warnings, timings."""
-    store = open_store()
+def _run_docs(
+    store: Store, operation: str | None, limit: int, after: int = 0
+) -> list[dict[str, Any]]:
+    """Stage runs, newest first: all of them, or only those with an id above ``after``."""
+    from sqlalchemy import select
+
+    from safeguard.store.models import Operation, StageRun
+
     with store.session() as s:
         q = select(StageRun, Operation.name).outerjoin(Operation).order_by(StageRun.id.desc())
         if operation:
             q = q.where(Operation.name == operation)
-        rows = s.execute(q.limit(limit)).all()
-    docs: list[dict[str, Any]] = [
+        rows = s.execute(q.where(StageRun.id > after).limit(limit)).all()
+    return [
         {
             "id": r.id,
             "operation": name,
@@ -136,6 +145,16 @@ def runs_command(
         }
         for r, name in rows
     ]
+
+
+@handle_errors
+def runs_command(
+    operation: str | None = OPERATION_FILTER,
+    limit: int = typer.Option(50, min=1, help="Show the newest N runs."),
+    as_json: bool = JSON,
+) -> None:
+    """List stage runs: stage, code version, config hash, counts, warnings, timings."""
+    docs = _run_docs(open_store(), operation_filter(operation), limit)
     if as_json:
         emit_json(docs)
         return
@@ -154,15 +173,61 @@ def runs_command(
     console.print(table)
 
 
+#: Stages `rerun` takes, in pipeline order (a test checks it against ``pipeline.STAGES``).
+RERUN_STAGES = ("match", "attribute", "resolve", "assess", "package", "track")
+
+
+def _with_warnings(store: Store, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each run with the warnings it kept (kind, message, ref), oldest run first."""
+    from sqlalchemy import select
+
+    from safeguard.store.models import StageWarning
+
+    ids = [d["id"] for d in docs]
+    with store.session() as s:
+        rows = s.scalars(
+            select(StageWarning).where(StageWarning.run_id.in_(ids)).order_by(StageWarning.id)
+        ).all()
+    kept: dict[int, list[dict[str, str]]] = {i: [] for i in ids}
+    for w in rows:
+        kept[w.run_id].append({"kind": w.kind, "message": w.message, "ref": w.ref})
+    return [{**d, "warnings": kept[d["id"]]} for d in reversed(docs)]
+
+
+def _print_reruns(docs: list[dict[str, Any]]) -> None:
+    for d in docs:
+        counts = dict(d["counts"])
+        warned = counts.pop("warnings", {}) or {}
+        flat = ", ".join(f"{k}={v}" for k, v in counts.items() if not isinstance(v, dict))
+        console.print(
+            f"re-ran {d['stage']} (run {d['id']}, {d['status']}, {d['seconds'] or 0:.1f} s): "
+            f"{flat or 'no counts'}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        for kind, n in sorted(warned.items()):
+            console.print(f"  [yellow]warning[/] {kind}: {n:,}", highlight=False)
+
+
 @handle_errors
 def rerun_command(
-    stage: str = typer.Argument(..., help="match, attribute, resolve, assess, package or track."),
-    operation: str = typer.Argument(..., help="Operation name."),
+    stage: str = typer.Argument(..., help="One of: " + ", ".join(RERUN_STAGES) + "."),
+    operation: str | None = OPERATION,
     downstream: bool = typer.Option(False, help="Also re-run every later stage."),
     geoip_city: Path | None = typer.Option(None, help="MaxMind City database for attribute."),
     geoip_anonymous: Path | None = typer.Option(None, help="MaxMind Anonymous-IP database."),
+    as_json: bool = JSON,
+    progress_bars: bool = PROGRESS,
 ) -> None:
-    """Re-run one stage on an operation already in the store (e.g. assess after enrich)."""
+    """Re-run one stage on an operation already in the store (e.g. assess after enrich).
+
+    Prints each stage run's counts and warnings (with --json: the runs as `runs --json` gives
+    them, oldest first, each with the warnings it kept).
+    """
+    from safeguard.pipeline import rerun_stage
+
+    check_choice(stage, RERUN_STAGES, "STAGE")
+    op = operation_name(operation)
     cfg = settings()
     cfg = dataclasses.replace(
         cfg,
@@ -170,9 +235,14 @@ def rerun_command(
         geoip_anonymous=geoip_anonymous or cfg.geoip_anonymous,
     )
     store = open_store(cfg)
-    with RichProgress() as progress:
-        ran = rerun_stage(store, cfg, stage, operation, progress=progress, downstream=downstream)
-    console.print(f"re-ran: {', '.join(ran)}")
+    before = max((d["id"] for d in _run_docs(store, None, 1)), default=0)
+    with RichProgress(enabled=not as_json, force=progress_bars) as progress:
+        ran = rerun_stage(store, cfg, stage, op, progress=progress, downstream=downstream)
+    runs = _with_warnings(store, _run_docs(store, op, 10 * len(ran) + 10, after=before))
+    if as_json:
+        emit_json({"operation": op, "stages": ran, "runs": runs})
+    else:
+        _print_reruns(runs)
 
 
 def register(app: typer.Typer) -> None:

@@ -7,17 +7,16 @@ from dataclasses import asdict
 import typer
 from rich.table import Table
 
-from safeguard.cli.common import console, emit_json, handle_errors
-from safeguard.plugins import registries
+from safeguard.cli.common import JSON, console, emit_json, handle_errors
 
 __all__ = ["register"]
 
 
 @handle_errors
-def plugins_command(
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
-) -> None:
+def plugins_command(as_json: bool = JSON) -> None:
     """List the plugins of every registry with their stable names."""
+    from safeguard.plugins import registries
+
     regs = registries()
     if as_json:
         emit_json({kind: [asdict(p) for p in plugins] for kind, plugins in regs.items()})

@@ -16,12 +16,17 @@ INTRO = """\
 
 Generated from the commands' own help by `make docs`; a test fails if it drifts.
 
-Every verb has `--help`. Long work shows Rich progress bars on standard error. Verbs that
-list or show records accept `--json`: they then print exactly one JSON document on standard
-output (UTF-8, keys sorted, timestamps as ISO 8601 strings) and nothing else, so scripts can
-rely on it. Exit codes: 0 success, 1 error, 2 bad usage or configuration, 3 a named record
-does not exist, 4 a delivery was rejected, 5 an analyst's action was refused, 6 a login,
-session or token is not valid, 7 access denied, 8 the audit log's chain is broken.
+Every verb has `--help`. The thing a verb acts on (a path, a delivery id, a subject label...)
+is its argument; the operation it acts in is the option `--operation/-o NAME`, which defaults
+to `$SAFEGUARD_OPERATION` (a verb that needs an operation and gets neither exits 2; a listing
+without one covers every operation). Every verb accepts `--json`: it then prints exactly one
+JSON document on standard output (UTF-8, keys sorted, timestamps as ISO 8601 strings) and
+nothing else, so scripts can rely on it. Long work shows Rich progress bars on standard error
+when it is a terminal (`--progress` shows them in a pipe or a log too). Errors are one line on
+standard error, never a traceback. Exit codes: 0 success, 1 error, 2 bad usage or
+configuration (an unknown option value, a missing operation, a port out of range), 3 a named
+record does not exist, 4 a delivery was rejected, 5 an analyst's action was refused, 6 a
+login, session or token is not valid, 7 access denied, 8 the audit log's chain is broken.
 """
 
 

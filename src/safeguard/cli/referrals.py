@@ -10,16 +10,16 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from safeguard.attribute import attribute_subjects
-from safeguard.attribute import run as attribute_accounts
-from safeguard.attribute.lookup import show_attribution
-from safeguard.attribute.referrals import referral_list, referrals_csv, referrals_json
 from safeguard.cli.common import (
+    JSON,
+    OPERATION,
+    PROGRESS,
     RichProgress,
     console,
     emit_json,
     handle_errors,
     open_store,
+    operation_name,
     settings,
 )
 
@@ -38,20 +38,24 @@ class ReferralFormat(StrEnum):
 
 @handle_errors
 def referrals_command(
-    operation: str = typer.Argument(..., help="Operation name."),
+    operation: str | None = OPERATION,
     fmt: ReferralFormat = typer.Option(
         ReferralFormat.CSV, "--format", "-f", help="csv (one row per entry) or json (by country)."
     ),
     output: Path | None = typer.Option(
         None, "--output", "-O", help="Write to this file instead of standard output."
     ),
+    as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
 ) -> None:
     """International referral list: non-UK accounts and subjects, grouped by country."""
-    rows = referral_list(open_store(), operation)
-    if fmt is ReferralFormat.CSV:
+    from safeguard.attribute.referrals import referral_list, referrals_csv, referrals_json
+
+    op = operation_name(operation)
+    rows = referral_list(open_store(), op)
+    if fmt is ReferralFormat.CSV and not as_json:
         text = referrals_csv(rows)
     else:
-        text = json.dumps(referrals_json(operation, rows), indent=2, sort_keys=True) + "\n"
+        text = json.dumps(referrals_json(op, rows), indent=2, sort_keys=True) + "\n"
     if output is None:
         typer.echo(text, nl=False)
     else:
@@ -92,33 +96,48 @@ def show_command(
     ref: str = typer.Argument(
         ..., help="Subject label, platform account id (ID or PLATFORM:ID) or numeric account id."
     ),
-    operation: str = typer.Option(..., "--operation", "-o", help="Operation name."),
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    operation: str | None = OPERATION,
+    as_json: bool = JSON,
 ) -> None:
-    """Show an account's or subject's attribution with all its evidence."""
-    docs = show_attribution(open_store(), operation, ref)
+    """Show an account's or subject's attribution with all its evidence.
+
+    REF must name one thing: a platform account id held on several platforms is ambiguous
+    (a usage error, exit 2, naming the PLATFORM:ID forms to use).
+    """
+    from safeguard.attribute.lookup import show_attribution
+
+    docs = show_attribution(open_store(), operation_name(operation), ref)
+    if len(docs) > 1:
+        refs = ", ".join(f"{d['kind']} {d['reference']}" for d in docs)
+        raise typer.BadParameter(
+            f"{ref!r} names {len(docs)} attributions ({refs}): give one of them", param_hint="REF"
+        )
     if as_json:
-        emit_json(docs)
-        return
-    for doc in docs:
-        _print_one(doc)
+        emit_json(docs[0])
+    else:
+        _print_one(docs[0])
 
 
 @attribution_app.command("run")
 @handle_errors
 def run_command(
-    operation: str = typer.Argument(..., help="Operation name."),
+    operation: str | None = OPERATION,
     subjects: bool = typer.Option(
         False, "--subjects", help="Attribute subjects (after resolve) instead of accounts."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
+    as_json: bool = JSON,
+    progress_bars: bool = PROGRESS,
 ) -> None:
     """Re-run attribution of an operation's accounts (or subjects), replacing the last run."""
+    from safeguard.attribute import attribute_subjects
+    from safeguard.attribute import run as attribute_accounts
+
+    op = operation_name(operation)
     cfg = settings()
     store = open_store(cfg)
     stage = attribute_subjects if subjects else attribute_accounts
-    with RichProgress(enabled=not as_json) as progress:
-        result = stage(store, cfg, operation, progress=progress)
+    with RichProgress(enabled=not as_json, force=progress_bars) as progress:
+        result = stage(store, cfg, op, progress=progress)
     doc = {
         "attributed": result.attributed,
         "by_confidence": result.by_confidence,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from safeguard.cli.common import console, handle_errors, settings
+from safeguard.cli.common import JSON, console, emit_json, handle_errors, settings
 from safeguard.errors import ConfigError
 
 __all__ = ["register"]
@@ -36,11 +36,15 @@ def _check_binding(host: str, cert: Path | None, key: Path | None) -> None:
 @handle_errors
 def serve_command(
     host: str = typer.Option("127.0.0.1", help="Address to bind (beyond loopback: TLS only)."),
-    port: int = typer.Option(8000, min=1, max=65535, help="TCP port."),
+    port: int = typer.Option(8000, min=1, max=65535, help="TCP port (1-65535)."),
     tls_cert: Path | None = typer.Option(None, "--tls-cert", help="PEM certificate (chain)."),
     tls_key: Path | None = typer.Option(None, "--tls-key", help="PEM private key."),
+    as_json: bool = JSON,
 ) -> None:
-    """Serve the web app: log in per role, queue, packages, force portal, REST and matching API."""
+    """Serve the web app: log in per role, queue, packages, force portal, REST and matching API.
+
+    With --json the address is printed as one JSON document before serving.
+    """
     _check_binding(host, tls_cert, tls_key)
     import uvicorn
 
@@ -49,7 +53,11 @@ def serve_command(
     tls = tls_cert is not None
     app = create_app(settings(), tls=tls)
     scheme = "https" if tls else "http"
-    console.print(f"Safeguard web app on {scheme}://{host}:{port}/  (Ctrl-C to stop)")
+    url = f"{scheme}://[{host}]:{port}/" if ":" in host else f"{scheme}://{host}:{port}/"
+    if as_json:
+        emit_json({"url": url, "host": host, "port": port, "tls": tls})
+    else:
+        console.print(f"Safeguard web app on {url}  (Ctrl-C to stop)")
     uvicorn.run(
         app,
         host=host,

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
 
-from safeguard import resolve
-from safeguard.cli.common import console, emit_json, handle_errors, open_store, settings
-from safeguard.resolve.actions import ActionResult
-from safeguard.resolve.query import account_ids_for, find_subject, list_subjects, show_subject
+from safeguard.cli.common import (
+    JSON,
+    OPERATION,
+    console,
+    emit_json,
+    handle_errors,
+    open_store,
+    operation_name,
+    settings,
+)
+
+if TYPE_CHECKING:
+    from safeguard.resolve.actions import ActionResult
 
 __all__ = ["register"]
 
@@ -19,7 +28,7 @@ subjects_app = typer.Typer(
     no_args_is_help=True,
 )
 
-_JSON = typer.Option(False, "--json", help="Machine-readable output.")
+_JSON = JSON
 _WHY = typer.Option(..., "--justification", "-j", help="Why (recorded and audited).")
 
 
@@ -31,6 +40,8 @@ def list_command(
     as_json: bool = _JSON,
 ) -> None:
     """List an operation's subjects with account counts and network figures."""
+    from safeguard.resolve.query import list_subjects
+
     store = open_store()
     op_id = store.operation_id(operation)
     with store.session() as s:
@@ -85,6 +96,8 @@ def show_command(
     as_json: bool = _JSON,
 ) -> None:
     """Show a subject: accounts, link evidence, network figures and analysts' actions."""
+    from safeguard.resolve.query import find_subject, show_subject
+
     store = open_store()
     op_id = store.operation_id(operation) if operation else None
     with store.session() as s:
@@ -115,14 +128,18 @@ def _report(result: ActionResult, as_json: bool) -> None:
 @subjects_app.command("split")
 @handle_errors
 def split_command(
-    operation: str = typer.Argument(..., help="Operation name."),
     accounts: list[str] = typer.Argument(..., help="Platform account ids to split off together."),
+    operation: str | None = OPERATION,
     justification: str = _WHY,
     as_json: bool = _JSON,
 ) -> None:
     """Move accounts out of their subject into a subject of their own (survives re-runs)."""
+    from safeguard import resolve
+    from safeguard.resolve.query import account_ids_for
+
+    op = operation_name(operation)
     store = open_store()
-    op_id = store.operation_id(operation)
+    op_id = store.operation_id(op)
     with store.session() as s:
         ids = account_ids_for(s, op_id, accounts)
     result = resolve.split(store, op_id, ids, justification=justification, author=settings().user)
@@ -132,14 +149,17 @@ def split_command(
 @subjects_app.command("merge")
 @handle_errors
 def merge_command(
-    operation: str = typer.Argument(..., help="Operation name."),
     labels: list[str] = typer.Argument(..., help="Labels of the subjects to merge (S-000123)."),
+    operation: str | None = OPERATION,
     justification: str = _WHY,
     as_json: bool = _JSON,
 ) -> None:
     """Merge subjects into one (survives re-runs)."""
+    from safeguard import resolve
+
+    op = operation_name(operation)
     store = open_store()
-    op_id = store.operation_id(operation)
+    op_id = store.operation_id(op)
     result = resolve.merge(
         store, op_id, labels, justification=justification, author=settings().user
     )
@@ -154,6 +174,8 @@ def undo_command(
     as_json: bool = _JSON,
 ) -> None:
     """Undo a split or merge (it stays on record, marked reverted)."""
+    from safeguard import resolve
+
     result = resolve.undo(
         open_store(), action_id, justification=justification, author=settings().user
     )

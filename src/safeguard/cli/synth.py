@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
-from safeguard.cli.common import RichProgress, console, emit_json, handle_errors
-from safeguard.synth import SynthSummary, generate
+from safeguard.cli.common import JSON, PROGRESS, RichProgress, console, emit_json, handle_errors
+
+if TYPE_CHECKING:
+    from safeguard.synth import SynthSummary
 
 __all__ = ["register"]
 
@@ -42,10 +45,13 @@ def synth(
     lexicon: Path | None = typer.Option(
         None, "--lexicon", help="Indicator-phrase lexicon JSON (default: the shipped one)."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    as_json: bool = JSON,
+    progress_bars: bool = PROGRESS,
 ) -> None:
     """Write a synthetic delivery, hash sets, checks, register, GeoIP DBs and ground truth."""
-    with RichProgress(enabled=not as_json) as progress:
+    from safeguard.synth import generate
+
+    with RichProgress(enabled=not as_json, force=progress_bars) as progress:
         summary = generate(
             out,
             accounts=accounts,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from safeguard.cli.common import console, emit_json, handle_errors, open_store, settings
+from safeguard.cli.common import JSON, console, emit_json, handle_errors, open_store, settings
 
 if TYPE_CHECKING:
     from safeguard.access.users import NewUser
@@ -19,7 +19,7 @@ users_app = typer.Typer(
     "and API tokens.",
     no_args_is_help=True,
 )
-_JSON = typer.Option(False, "--json", help="Machine-readable output.")
+
 
 #: One demo login per role (``make demo``); the force officer is bound to Thames Valley.
 DEMO_USERS: tuple[tuple[str, str, str | None], ...] = (
@@ -49,7 +49,7 @@ def add_command(
         ..., "--role", help="admin, analyst, supervisor, force_officer, auditor or partner."
     ),
     force: str | None = typer.Option(None, "--force", help="Force id (force officers only)."),
-    as_json: bool = _JSON,
+    as_json: bool = JSON,
 ) -> None:
     """Add a user; prints a generated password and TOTP secret once."""
     from safeguard.access import add_user
@@ -61,7 +61,7 @@ def add_command(
 
 @users_app.command("list")
 @handle_errors
-def list_command(as_json: bool = _JSON) -> None:
+def list_command(as_json: bool = JSON) -> None:
     """List users with role, force, second factor and state."""
     from rich.table import Table
 
@@ -83,7 +83,7 @@ def list_command(as_json: bool = _JSON) -> None:
 
 @users_app.command("disable")
 @handle_errors
-def disable_command(username: str = typer.Argument(...), as_json: bool = _JSON) -> None:
+def disable_command(username: str = typer.Argument(...), as_json: bool = JSON) -> None:
     """Disable a user: their sessions and tokens stop working at once."""
     from safeguard.access import disable_user
 
@@ -96,7 +96,7 @@ def disable_command(username: str = typer.Argument(...), as_json: bool = _JSON) 
 
 @users_app.command("reset")
 @handle_errors
-def reset_command(username: str = typer.Argument(...), as_json: bool = _JSON) -> None:
+def reset_command(username: str = typer.Argument(...), as_json: bool = JSON) -> None:
     """New password and TOTP secret (printed once); unlocks and re-enables the user."""
     from safeguard.access import reset_user
 
@@ -117,7 +117,7 @@ def token_command(
     ),
     days: int = typer.Option(90, "--days", help="Days until it expires (1-366)."),
     rate: int = typer.Option(600, "--rate", help="Requests a minute it may make."),
-    as_json: bool = _JSON,
+    as_json: bool = JSON,
 ) -> None:
     """Issue an API token (printed once; the store keeps only its hash)."""
     from safeguard.access import issue_token
@@ -144,7 +144,7 @@ def token_command(
 @users_app.command("revoke")
 @handle_errors
 def revoke_command(
-    token_id: int = typer.Argument(..., help="Token id."), as_json: bool = _JSON
+    token_id: int = typer.Argument(..., help="Token id."), as_json: bool = JSON
 ) -> None:
     """Revoke an API token at once."""
     from safeguard.access import revoke_token
@@ -158,7 +158,7 @@ def revoke_command(
 
 @users_app.command("demo")
 @handle_errors
-def demo_command(as_json: bool = _JSON) -> None:
+def demo_command(as_json: bool = JSON) -> None:
     """Create (or reset) one demo login per role and print them: for `make demo` only."""
     from safeguard.access import add_user, reset_user
     from safeguard.errors import ActionRefused

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,8 +14,8 @@ from safeguard.config import Settings
 from safeguard.store.bulk import bulk_insert, json_text, ts_text
 from safeguard.store.db import Store
 from safeguard.store.models import Account, Delivery, Subject, SubjectAccount
+from tests.support.data import GEOIP
 
-GEOIP = Path(__file__).resolve().parents[4] / "shared" / "data" / "geoip"
 T0 = datetime(2020, 1, 1, tzinfo=UTC)
 
 

@@ -104,12 +104,17 @@ def test_cli(
     app = typer.Typer()
     verbs.register(app)
     runner = CliRunner()
-    out = runner.invoke(app, ["referrals", "op", "--format", "json"])
+    out = runner.invoke(app, ["referrals", "-o", "op", "--format", "json"])
     assert out.exit_code == 0, out.output
     assert [c["country"] for c in json.loads(out.output)["countries"]] == ["SE", "US"]
-    out = runner.invoke(app, ["referrals", "op"])
+    assert json.loads(runner.invoke(app, ["referrals", "-o", "op", "--json"]).stdout) == (
+        json.loads(out.output)
+    )
+    out = runner.invoke(app, ["referrals", "--operation", "op"])
     assert out.output.splitlines()[0] == ",".join(CSV_COLUMNS)
     out = runner.invoke(app, ["attribution", "show", "uk", "-o", "op", "--json"])
-    assert json.loads(out.output)[0]["force_id"] == "thames-valley"
+    shown = json.loads(out.output)
+    assert isinstance(shown, dict), "one object, like `subjects show --json`"
+    assert (shown["reference"], shown["force_id"]) == ("p:uk", "thames-valley")
     out = runner.invoke(app, ["attribution", "show", "nobody", "-o", "op"])
     assert out.exit_code == NotFoundError.exit_code

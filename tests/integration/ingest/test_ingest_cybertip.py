@@ -175,7 +175,7 @@ def test_cli_detects_the_format_and_takes_a_single_report(
     monkeypatch.setenv("SAFEGUARD_DATA_DIR", str(tmp_path / "data"))
     single = tmp_path / "one.xml"
     single.write_text(_report(3), encoding="utf-8")
-    out = CliRunner().invoke(app, ["ingest", "op", str(single), "--format", "auto", "--json"])
+    out = CliRunner().invoke(app, ["ingest", str(single), "-o", "op", "--format", "auto", "--json"])
     assert out.exit_code == 0, out.output
     doc = json.loads(out.stdout)
     assert doc["created"] and doc["tables"]["one.xml"]["accepted"] == 4

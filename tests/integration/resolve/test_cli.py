@@ -46,7 +46,7 @@ def test_list_show_split_undo(data_dir: Path) -> None:
     assert isinstance(shown, dict)
     assert {a["platform_account_id"] for a in shown["accounts"]} == {"a1", "a2", "a3"}
     assert {link["linker"] for link in shown["links"]} == {"payment-ref"}
-    done = _json("subjects", "split", "op", "a3", "-j", "different person on checks")
+    done = _json("subjects", "split", "a3", "-o", "op", "-j", "different person on checks")
     assert isinstance(done, dict) and len(done["labels"]) == 1
     assert done["labels"] != [big["label"]]
     after = _json("subjects", "show", big["label"], "-o", "op")
@@ -63,12 +63,12 @@ def test_merge_and_errors(data_dir: Path) -> None:
     listed = _json("subjects", "list", "op")
     assert isinstance(listed, list)
     labels = [d["label"] for d in listed]
-    merged = _json("subjects", "merge", "op", *labels, "-j", "same person")
+    merged = _json("subjects", "merge", *labels, "-o", "op", "-j", "same person")
     assert isinstance(merged, dict) and merged["subjects"] == 1
     runner = CliRunner()
-    missing = runner.invoke(app, ["subjects", "split", "op", "zz", "-j", "x"])
+    missing = runner.invoke(app, ["subjects", "split", "zz", "-o", "op", "-j", "x"])
     assert missing.exit_code == 3 and "zz" in missing.output
     refused = runner.invoke(app, ["subjects", "undo", "999", "-j", " "])
     assert refused.exit_code == 5 and "justification" in refused.output
-    no_why = runner.invoke(app, ["subjects", "merge", "op", *labels])
+    no_why = runner.invoke(app, ["subjects", "merge", *labels, "-o", "op"])
     assert no_why.exit_code != 0

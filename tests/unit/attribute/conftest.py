@@ -1,12 +1,9 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from safeguard.config import Settings
-
-GEOIP = Path(__file__).resolve().parents[4] / "shared" / "data" / "geoip"
+from tests.support.data import GEOIP
 
 
 @pytest.fixture
