@@ -78,6 +78,8 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "packages.acknowledge": frozenset({_F}),
     "outcomes.view": frozenset({_N, _S, _F, _U}),
     "outcomes.record": frozenset({_N, _S, _F}),
+    "jobs.run": frozenset({_N, _S}),
+    "jobs.view": frozenset({_A, _N, _S}),
     "hashsets.view": frozenset({_A, _N, _S}),
     "deliveries.view": frozenset({_A, _N, _S}),
     "match.query": frozenset({_N, _S, _P}),

@@ -26,6 +26,7 @@ from safeguard.store.models import (
     Operation,
     Subject,
     SubjectAccount,
+    WebJob,
 )
 from safeguard.web import create_app
 
@@ -43,6 +44,7 @@ class WebWorld:
     users: dict[Role, NewUser]
     packages: dict[str, str]  # force id -> package reference
     subjects: dict[str, str]  # force id -> subject label
+    job_id: int
     clients: dict[Role, TestClient] = field(default_factory=dict)
 
     def client(self, role: Role) -> TestClient:
@@ -125,7 +127,12 @@ def build_world(store: Store, tmp: Path, *, tls: bool = False) -> WebWorld:
     settings = Settings(data_dir=tmp / "data", database_url=str(store.engine.url))
     app = create_app(settings, store, tls=tls)
     app.state.web.login_per_minute = 1000  # tests log in many times from one address
-    return WebWorld(app, store, users, packages, subjects)
+    with store.session() as s:
+        job = WebJob(kind="rerun", operation=OPERATION, args={"stage": "track"}, started_by="t")
+        s.add(job)
+        s.flush()
+        job_id = job.id
+    return WebWorld(app, store, users, packages, subjects, job_id)
 
 
 def _login_fields(client: TestClient) -> str:

@@ -37,6 +37,8 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/login"): {"data": {"username": "x", "password": "y", "csrf": "z"}},
     ("POST", "/logout"): {},
     ("POST", "/api/v1/match"): {"json": {"hashes": [{"value": "ab" * 16}]}},
+    ("POST", "/api/v1/operations/{name}/jobs"): {"json": {"stage": "track"}},
+    ("POST", "/operations/{name}/jobs"): {"data": {"stage": "track"}},
     ("POST", "/api/v1/match/file"): {"content": _png()},
     ("POST", "/api/v1/operations/{name}/subjects/merge"): {
         "json": {"labels": ["S-000001", "S-000001"], "justification": "matrix"}
@@ -103,6 +105,7 @@ def _path(world: WebWorld, template: str, force: str | None) -> str:
     force = force or OWN_FORCE
     return (
         template.replace("{name}", "webop")
+        .replace("{job_id}", str(world.job_id))
         .replace("{reference}", world.packages[force])
         .replace("{label}", world.subjects[force])
     )

@@ -21,6 +21,7 @@ from safeguard import __version__
 from safeguard.config import Settings
 from safeguard.store.db import Store
 from safeguard.web.deps import WebState
+from safeguard.web.jobs import JobRunner
 from safeguard.web.routes import ROUTERS
 from safeguard.web.routes.match import EngineCache
 
@@ -81,6 +82,7 @@ def create_app(settings: Settings, store: Store | None = None, *, tls: bool = Fa
     app.state.web = WebState(store or Store.open(settings), secure_cookies=tls)
     app.state.settings = settings
     app.state.engines = EngineCache()
+    app.state.jobs = JobRunner(app.state.web.store, settings)
     app.add_middleware(_RefuseNul)
     app.add_middleware(_SecurityHeaders, tls=tls)
     app.add_exception_handler(StarletteHTTPException, _to_login)  # type: ignore[arg-type]

@@ -1,6 +1,6 @@
 """SQLAlchemy models of the core records (``docs/data-model.md``)."""
 
-from safeguard.store.models.access import ApiToken, User, WebSession
+from safeguard.store.models.access import ApiToken, User, WebJob, WebSession
 from safeguard.store.models.analysis import (
     Assessment,
     Attribution,
@@ -63,5 +63,6 @@ __all__ = [
     "SubjectAction",
     "SubjectNetwork",
     "User",
+    "WebJob",
     "WebSession",
 ]

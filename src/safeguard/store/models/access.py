@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from safeguard.store.models.base import Base, BigId, JsonDoc, UtcDateTime, utcnow
 
-__all__ = ["ApiToken", "User", "WebSession"]
+__all__ = ["ApiToken", "User", "WebJob", "WebSession"]
 
 
 class User(Base):
@@ -56,3 +56,21 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class WebJob(Base):
+    """Long work started from the web (a pipeline re-run...): its progress lives here, so a
+    page reload, or another analyst, sees where it is."""
+
+    __tablename__ = "web_job"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    operation: Mapped[str] = mapped_column(String(200), default="")
+    args: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    started_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    steps: Mapped[list[Any]] = mapped_column(JsonDoc, default=list)
+    result: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)
+    error: Mapped[str] = mapped_column(Text, default="")

@@ -3,7 +3,7 @@ the CLI calls, and each carrying one :class:`~safeguard.web.deps.Need`."""
 
 from fastapi import APIRouter
 
-from safeguard.web.routes import admin, api, auth, match, pages, portal, subjects
+from safeguard.web.routes import admin, api, auth, jobs, match, pages, portal, subjects
 
 __all__ = ["ROUTERS"]
 
@@ -15,5 +15,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     portal.router,
     admin.router,
     api.router,
+    jobs.router,
+    jobs.api,
     match.router,
 )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 09:56:43.012466
+Create Date: 2026-12-03 10:09:52.292461
 """
 
 from __future__ import annotations
@@ -84,6 +84,43 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(length=200), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_operation")),
         sa.UniqueConstraint("name", name=op.f("uq_operation_name")),
+    )
+    op.create_table(
+        "web_job",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("operation", sa.String(length=200), nullable=False),
+        sa.Column(
+            "args",
+            sa.JSON()
+            .with_variant(postgresql.JSONB(astext_type=Text()), "postgresql")
+            .with_variant(sqlite.JSON(), "sqlite"),
+            nullable=False,
+        ),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("started_by", sa.String(length=200), nullable=False),
+        sa.Column(
+            "created_at", safeguard.store.models.base.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "finished_at", safeguard.store.models.base.UtcDateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
+            "steps",
+            sa.JSON()
+            .with_variant(postgresql.JSONB(astext_type=Text()), "postgresql")
+            .with_variant(sqlite.JSON(), "sqlite"),
+            nullable=False,
+        ),
+        sa.Column(
+            "result",
+            sa.JSON()
+            .with_variant(postgresql.JSONB(astext_type=Text()), "postgresql")
+            .with_variant(sqlite.JSON(), "sqlite"),
+            nullable=False,
+        ),
+        sa.Column("error", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_web_job")),
     )
     op.create_table(
         "api_token",
@@ -1122,6 +1159,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_api_token_user_id"))
 
     op.drop_table("api_token")
+    op.drop_table("web_job")
     op.drop_table("operation")
     op.drop_table("hash_set")
     op.drop_table("audit_event")
