@@ -11,6 +11,7 @@ from pathlib import Path
 import pyotp
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from safeguard.access import add_user
 from safeguard.access.users import NewUser
@@ -45,6 +46,7 @@ class WebWorld:
     packages: dict[str, str]  # force id -> package reference
     subjects: dict[str, str]  # force id -> subject label
     job_id: int
+    delivery_id: int
     clients: dict[Role, TestClient] = field(default_factory=dict)
 
     def client(self, role: Role) -> TestClient:
@@ -132,7 +134,9 @@ def build_world(store: Store, tmp: Path, *, tls: bool = False) -> WebWorld:
         s.add(job)
         s.flush()
         job_id = job.id
-    return WebWorld(app, store, users, packages, subjects, job_id)
+    with store.session() as s:
+        delivery_id = s.scalars(select(Delivery.id)).one()
+    return WebWorld(app, store, users, packages, subjects, job_id, delivery_id)
 
 
 def _login_fields(client: TestClient) -> str:

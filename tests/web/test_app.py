@@ -63,3 +63,28 @@ def test_pages_load_nothing_from_other_hosts(client_as: ClientAs) -> None:
     assert refs and all(r.startswith("/") for r in refs), refs
     for ref in refs:
         assert client.get(ref).status_code == 200, ref
+
+
+def test_deliveries_and_hash_sets_pages_show_what_came_in(
+    small_operation: SmallOperation, client_as: ClientAs
+) -> None:
+    from sqlalchemy import func, select
+
+    from safeguard.store.models import Delivery, HashSet, QuarantinedRow
+
+    with small_operation.store.session() as s:
+        delivery_id = s.scalars(select(Delivery.id).order_by(Delivery.id)).first()
+        n_quarantined = s.scalar(
+            select(func.count()).where(QuarantinedRow.delivery_id == delivery_id)
+        )
+        set_names = s.scalars(select(HashSet.name)).all()
+    client = client_as("analyst")
+    assert f'href="/deliveries/{delivery_id}"' in client.get("/deliveries").text
+    doc = client.get(f"/api/v1/deliveries/{delivery_id}").json()
+    assert doc["quarantine_entries"] == n_quarantined
+    assert len(doc["quarantined_rows"]) == min(n_quarantined or 0, 200)
+    page = client.get(f"/deliveries/{delivery_id}").text
+    assert f"Quarantined rows ({n_quarantined:,})" in page
+    listed = {h["name"] for h in client.get("/api/v1/hashsets").json()}
+    assert listed == set(set_names) and listed
+    assert all(name in client.get("/hashsets").text for name in set_names)

@@ -106,6 +106,7 @@ def _path(world: WebWorld, template: str, force: str | None) -> str:
     return (
         template.replace("{name}", "webop")
         .replace("{job_id}", str(world.job_id))
+        .replace("{delivery_id}", str(world.delivery_id))
         .replace("{reference}", world.packages[force])
         .replace("{label}", world.subjects[force])
     )

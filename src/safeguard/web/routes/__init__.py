@@ -3,7 +3,7 @@ the CLI calls, and each carrying one :class:`~safeguard.web.deps.Need`."""
 
 from fastapi import APIRouter
 
-from safeguard.web.routes import admin, api, auth, jobs, match, pages, portal, subjects
+from safeguard.web.routes import admin, api, auth, data, jobs, match, pages, portal, subjects
 
 __all__ = ["ROUTERS"]
 
@@ -16,6 +16,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     admin.router,
     api.router,
     jobs.router,
+    data.router,
+    data.api,
     jobs.api,
     match.router,
 )
