@@ -67,11 +67,12 @@ def base_url(small_operation: SmallOperation) -> Iterator[str]:
 
 
 def _log_in(page: Any, base_url: str, user: NewUser) -> None:
+    code = pyotp.TOTP(user.totp_secret or "").now()  # each browser user logs in once
     page.goto(f"{base_url}/operations/small")
     assert page.url.endswith("/login")  # not logged in yet: sent to the login form
     page.fill("#username", user.username)
     page.fill("#password", user.password)
-    page.fill("#code", pyotp.TOTP(user.totp_secret or "").now())
+    page.fill("#code", code)
     page.click("#login")
 
 

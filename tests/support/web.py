@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyotp
@@ -27,11 +28,20 @@ from safeguard.store.models import (
     Operation,
     Subject,
     SubjectAccount,
+    User,
     WebJob,
 )
 from safeguard.web import create_app
 
-__all__ = ["OTHER_FORCE", "OWN_FORCE", "WebWorld", "build_world", "csrf_of", "log_in"]
+__all__ = [
+    "OTHER_FORCE",
+    "OWN_FORCE",
+    "WebWorld",
+    "build_world",
+    "csrf_of",
+    "fresh_code",
+    "log_in",
+]
 
 OWN_FORCE = "thames-valley"
 OTHER_FORCE = "kent"
@@ -147,15 +157,26 @@ def _login_fields(client: TestClient) -> str:
     return m.group(1)
 
 
+def fresh_code(app: FastAPI, user: NewUser) -> str:
+    """A TOTP code the user has not used yet (codes are refused when replayed): the
+    earliest acceptable step after the last one used (at most 3 logins a 30 s window)."""
+    if not user.totp_secret:
+        return ""
+    store: Store = app.state.web.store
+    with store.session() as s:
+        last = s.scalar(select(User.totp_last_step).where(User.username == user.username)) or 0
+    totp = pyotp.TOTP(user.totp_secret)
+    now = totp.timecode(datetime.now(UTC))
+    step = max(now - 1, last + 1)
+    assert step <= now + 1, f"{user.username} logged in more than 3 times in one TOTP window"
+    return totp.generate_otp(step)
+
+
 def log_in(app: FastAPI, user: NewUser, *, code: str | None = None) -> TestClient:
-    """A TestClient logged in as ``user`` (password and the current TOTP code)."""
+    """A TestClient logged in as ``user`` (password and a fresh TOTP code)."""
     client = TestClient(app, base_url="https://testserver")
     csrf = _login_fields(client)
-    totp = (
-        code
-        if code is not None
-        else (pyotp.TOTP(user.totp_secret).now() if user.totp_secret else "")
-    )
+    totp = code if code is not None else fresh_code(app, user)
     r = client.post(
         "/login",
         data={"username": user.username, "password": user.password, "code": totp, "csrf": csrf},

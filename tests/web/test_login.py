@@ -14,7 +14,7 @@ from safeguard.access import LOCKOUT_AFTER, disable_user, reset_user
 from safeguard.authz import Role
 from safeguard.store.db import Store
 from safeguard.store.models import AuditEvent, User, WebSession
-from tests.support.web import WebWorld, build_world, csrf_of, log_in
+from tests.support.web import WebWorld, build_world, csrf_of, fresh_code, log_in
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def test_password_and_current_code_log_in(world: WebWorld) -> None:
         == 401
     )
     assert "sg_session" not in client.cookies
-    assert _attempt(client, user.username, user.password, pyotp.TOTP(user.totp_secret).now()) == 303
+    assert _attempt(client, user.username, user.password, fresh_code(world.app, user)) == 303
     assert client.get("/api/v1/me").json()["role"] == "analyst"
 
 
@@ -73,7 +73,7 @@ def test_session_cookie_flags_and_only_a_hash_is_stored(store: Store, tmp_path: 
             "username": user.username,
             "password": user.password,
             "csrf": csrf,
-            "code": pyotp.TOTP(user.totp_secret or "").now(),
+            "code": fresh_code(world.app, user),
         },
         follow_redirects=False,
     )
@@ -94,14 +94,11 @@ def test_lockout_after_repeated_failures_until_reset(world: WebWorld) -> None:
     client = _anon(world)
     for _ in range(LOCKOUT_AFTER):
         assert _attempt(client, user.username, "not the password", "123456") == 401
-    code = pyotp.TOTP(user.totp_secret or "").now()
+    code = fresh_code(world.app, user)
     assert _attempt(client, user.username, user.password, code) == 401  # locked
     with world.store.session() as s:
         fresh = reset_user(s, user.username, by="admin")
-    assert (
-        _attempt(client, user.username, fresh.password, pyotp.TOTP(fresh.totp_secret or "").now())
-        == 303
-    )
+    assert _attempt(client, user.username, fresh.password, fresh_code(world.app, fresh)) == 303
 
 
 def test_login_attempts_are_throttled_per_client(world: WebWorld) -> None:
@@ -161,3 +158,10 @@ def test_nul_characters_are_refused_before_the_store(world: WebWorld) -> None:
     assert client.get("/api/v1/packages/REF%00X").status_code == 400
     assert client.get("/api/v1/packages?operation=a%00b").status_code == 400
     assert client.get("/api/v1/packages/nope").status_code == 404
+
+
+def test_a_code_is_accepted_once(world: WebWorld) -> None:
+    user = world.users[Role.AUDITOR]
+    code = fresh_code(world.app, user)
+    assert _attempt(_anon(world), user.username, user.password, code) == 303
+    assert _attempt(_anon(world), user.username, user.password, code) == 401  # replayed

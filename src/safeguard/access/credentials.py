@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
+from datetime import UTC, datetime
 
 import pyotp
 from argon2 import PasswordHasher
@@ -15,6 +17,7 @@ __all__ = [
     "new_totp_secret",
     "token_digest",
     "totp_now",
+    "totp_step",
     "totp_uri",
     "verify_password",
     "verify_totp",
@@ -49,11 +52,21 @@ def totp_now(secret: str) -> str:
     return pyotp.TOTP(secret).now()
 
 
-def verify_totp(secret: str | None, code: str) -> bool:
-    """The current 30 s code, or the one either side of it (clock drift)."""
+def totp_step(secret: str | None, code: str, *, after: int = 0) -> int | None:
+    """The 30 s step of ``code`` if it is the current code or the one either side of it
+    (clock drift) and later than step ``after`` (a code already used is refused), else None."""
     if not secret:
-        return False
-    return pyotp.TOTP(secret).verify(code.strip(), valid_window=1)
+        return None
+    totp, code = pyotp.TOTP(secret), code.strip()
+    now = totp.timecode(datetime.now(UTC))
+    for step in (now - 1, now, now + 1):
+        if step > after and hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def verify_totp(secret: str | None, code: str) -> bool:
+    return totp_step(secret, code) is not None
 
 
 def new_token(prefix: str) -> str:

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from safeguard.access.credentials import (
     hash_password,
     new_totp_secret,
+    totp_step,
     totp_uri,
     verify_password,
-    verify_totp,
 )
 from safeguard.authz import Actor, Role
 from safeguard.errors import ActionRefused, AuthError, NotFoundError
@@ -161,6 +161,7 @@ def reset_user(session: Session, username: str, *, password: str | None = None, 
     user.password_hash = hash_password(new_password)
     user.totp_secret = secret
     user.failed_logins, user.locked_until, user.disabled = 0, None, False
+    user.totp_last_step = 0
     audit.append(session, by, "user.reset", username, {})
     uri = totp_uri(secret, username) if secret else None
     return NewUser(username, role.value, user.force_id, new_password, secret, uri)
@@ -194,9 +195,12 @@ def authenticate(
     if user is None or not ok or user.disabled:
         _refuse(session, user, username, client, "bad credentials")
         return None
-    if Role(user.role) is not Role.PARTNER and not verify_totp(user.totp_secret, code):
-        _refuse(session, user, username, client, "bad credentials")
-        return None
+    if Role(user.role) is not Role.PARTNER:
+        step = totp_step(user.totp_secret, code, after=user.totp_last_step)
+        if step is None:
+            _refuse(session, user, username, client, "bad credentials")
+            return None
+        user.totp_last_step = step
     user.failed_logins, user.locked_until = 0, None
     audit.append(session, username, "login", username, {"client": client})
     return actor_of(user, client=client)

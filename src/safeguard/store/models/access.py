@@ -22,6 +22,8 @@ class User(Base):
     force_id: Mapped[str | None] = mapped_column(String(60), nullable=True)
     password_hash: Mapped[str] = mapped_column(Text)
     totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: The 30 s step of the last code accepted: a code is never accepted twice.
+    totp_last_step: Mapped[int] = mapped_column(BigId, default=0)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 10:09:52.292461
+Create Date: 2026-12-03 10:22:12.325908
 """
 
 from __future__ import annotations
@@ -32,6 +32,9 @@ def upgrade() -> None:
         sa.Column("force_id", sa.String(length=60), nullable=True),
         sa.Column("password_hash", sa.Text(), nullable=False),
         sa.Column("totp_secret", sa.String(length=64), nullable=True),
+        sa.Column(
+            "totp_last_step", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
         sa.Column("disabled", sa.Boolean(), nullable=False),
         sa.Column("failed_logins", sa.Integer(), nullable=False),
         sa.Column(
