@@ -136,6 +136,7 @@ def build_world(store: Store, tmp: Path, *, tls: bool = False) -> WebWorld:
         for role in Role:
             force = OWN_FORCE if role is Role.FORCE_OFFICER else None
             users[role] = add_user(s, f"{role.value}-user", role.value, force_id=force, by="test")
+        add_user(s, "spare-user", "analyst", by="test")  # for tests that reset or disable
     settings = Settings(data_dir=tmp / "data", database_url=str(store.engine.url))
     app = create_app(settings, store, tls=tls)
     app.state.web.login_per_minute = 1000  # tests log in many times from one address

@@ -38,6 +38,9 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/logout"): {},
     ("POST", "/api/v1/match"): {"json": {"hashes": [{"value": "ab" * 16}]}},
     ("POST", "/api/v1/operations/{name}/jobs"): {"json": {"stage": "track"}},
+    ("POST", "/admin/users"): {"data": {"username": "matrix-added", "role": "auditor"}},
+    ("POST", "/admin/users/reset"): {"data": {"username": "spare-user"}},
+    ("POST", "/admin/users/disable"): {"data": {"username": "spare-user"}},
     ("POST", "/operations/{name}/jobs"): {"data": {"stage": "track"}},
     ("POST", "/api/v1/match/file"): {"content": _png()},
     ("POST", "/api/v1/operations/{name}/subjects/merge"): {
