@@ -46,6 +46,8 @@ test: check pytest
 demo-data: venv
 	test -f $(DEMO_DIR)/synth/ground_truth.json || \
 	  $(BIN)/safeguard synth $(DEMO_DIR)/synth --accounts $(DEMO_ACCOUNTS) --seed $(DEMO_SEED)
+	test ! -d $(DEMO_DIR)/synth/cybertipline || SAFEGUARD_DATA_DIR=$(DEMO_DIR) \
+	  $(BIN)/safeguard ingest $(DEMO_DIR)/synth/cybertipline --operation demo
 	SAFEGUARD_DATA_DIR=$(DEMO_DIR) $(BIN)/safeguard run $(DEMO_DIR)/synth/delivery \
 	  --operation demo --synth-dir $(DEMO_DIR)/synth
 

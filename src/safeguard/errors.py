@@ -15,6 +15,7 @@ __all__ = [
     "FormatError",
     "HashSetError",
     "ImageDecodeError",
+    "NotConfigured",
     "NotFoundError",
     "PipelineError",
     "PluginError",
@@ -33,6 +34,11 @@ class ConfigError(SafeguardError):
     """A setting is missing or invalid."""
 
     exit_code = 2
+
+
+class NotConfigured(ConfigError):
+    """An optional setting is not set: what it enables is skipped, with a visible warning
+    (a setting that is set but unusable is a plain :class:`ConfigError`)."""
 
 
 class PluginError(SafeguardError):

@@ -114,9 +114,16 @@ def run_pipeline(
     user: str,
     progress: Progress = NULL_PROGRESS,
     on_step: Callable[[str], None] = lambda _step: None,
+    on_warning: Callable[[str], None] = lambda _warning: None,
 ) -> OperationSummary:
-    """Run every stage in order on one delivery; return the operation's figures."""
+    """Run every stage in order on one delivery; return the operation's figures.
+
+    The GeoIP settings are checked first: a configured database that cannot be opened
+    stops the run before anything is ingested; each unset one is passed to ``on_warning``.
+    """
     cfg = _settings_for(settings, inputs)
+    for warning in attribute.geoip_warnings(cfg):
+        on_warning(warning)
     on_step("ingest")
     ingest.run(store, cfg, inputs.delivery, operation, user=user, progress=progress)
     op_id = store.operation_id(operation)

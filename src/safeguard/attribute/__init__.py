@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from safeguard.attribute.facts import AccountFacts, Evidence, IpUse
 from safeguard.attribute.geolocators import GEOLOCATORS, Geolocator, GeolocatorSpec
-from safeguard.attribute.stage import AttributionResult, attribute_subjects, run
+from safeguard.attribute.stage import AttributionResult, attribute_subjects, geoip_warnings, run
 
 __all__ = [
     "GEOLOCATORS",
@@ -16,5 +16,6 @@ __all__ = [
     "GeolocatorSpec",
     "IpUse",
     "attribute_subjects",
+    "geoip_warnings",
     "run",
 ]

@@ -9,7 +9,10 @@ A family is *strong* when it can place a person by itself:
 - ``coordinates``: always. ``declared`` and ``report`` are never strong.
 
 A strong family *agrees* with the decision when at least half its mass points to it, and
-*conflicts* when less than a quarter does. Then, judging the force in the UK and the country
+*conflicts* when less than a quarter does. For a UK force, an item whose area holds the
+decided force (a coarse IP circle that contains it among its candidates) does not point
+elsewhere: the family conflicts on the force only when less than a quarter of its mass is
+in items that exclude the decided force entirely. Then, judging the force in the UK and the country
 elsewhere, with ``share`` the winner's share of the vote:
 
 - **high**: ≥ 2 agreeing strong families, share ≥ 0.75, country share ≥ 0.9, no conflict;
@@ -29,7 +32,7 @@ from safeguard.attribute.combine import UK, Decision, FamilyView
 from safeguard.attribute.facts import Evidence
 from safeguard.records import Confidence
 
-__all__ = ["Grounds", "family_strength", "grade", "grounds"]
+__all__ = ["Grounds", "consistent_share", "family_strength", "grade", "grounds"]
 
 REPEATED_LOGINS = 3
 REPEATED_SPAN = timedelta(days=7)
@@ -71,6 +74,17 @@ class Grounds:
     conflicting: tuple[str, ...]
 
 
+def consistent_share(view: FamilyView, decision: Decision, force_id: str) -> float:
+    """Share of the family's force-placing mass in items whose area holds ``force_id``
+    (the force is one of the item's candidates): those items do not point elsewhere."""
+    placing = [i for i in view.items if i.forces and i.country == UK]
+    total = sum(decision.weights.get(id(i), 0.0) for i in placing)
+    inside = sum(
+        decision.weights.get(id(i), 0.0) for i in placing if any(f == force_id for f, _ in i.forces)
+    )
+    return inside / total if total > 0 else 0.0
+
+
 def _judge(view: FamilyView, decision: Decision) -> tuple[bool, bool]:
     country_strong, force_strong = family_strength(view)
     p_country = view.countries.get(decision.country or "", 0.0)
@@ -81,7 +95,8 @@ def _judge(view: FamilyView, decision: Decision) -> tuple[bool, bool]:
         return False, conflict
     q_force = view.forces.get(decision.force_id, 0.0)
     agrees = force_strong and q_force >= AGREE and p_country >= AGREE
-    return agrees, conflict or (force_strong and q_force < CONFLICT)
+    elsewhere = force_strong and consistent_share(view, decision, decision.force_id) < CONFLICT
+    return agrees, conflict or elsewhere
 
 
 def grounds(decision: Decision) -> Grounds:

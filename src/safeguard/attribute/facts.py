@@ -16,12 +16,14 @@ __all__ = ["AccountFacts", "Evidence", "IpUse"]
 
 @dataclass(frozen=True)
 class IpUse:
-    """One IP address an account logged in from: how often and over what period."""
+    """One IP address an account logged in from: how often, over what period, and by how
+    many of the operation's accounts it was used."""
 
     ip: str
     logins: int
     first: datetime
     last: datetime
+    accounts: int = 1  # accounts of the operation that logged in from this address
 
 
 @dataclass(frozen=True)

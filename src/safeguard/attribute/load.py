@@ -6,6 +6,7 @@ last time), so millions of login events never become Python objects.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -87,10 +88,12 @@ def json_value(raw: Any) -> Any:
 def _logins(conn: Connection, op_id: int) -> tuple[dict[int, list[IpUse]], datetime | None]:
     out: dict[int, list[IpUse]] = {}
     parsed: dict[Any, datetime] = {}
-    for account_id, ip, count, first_raw, last_raw in raw_rows(conn, _LOGINS_SQL, op_id):
+    rows = raw_rows(conn, _LOGINS_SQL, op_id)
+    fan = Counter(row[1] for row in rows)  # one row per account and IP
+    for account_id, ip, count, first_raw, last_raw in rows:
         first = parsed.get(first_raw) or parsed.setdefault(first_raw, _when(first_raw))
         last = parsed.get(last_raw) or parsed.setdefault(last_raw, _when(last_raw))
-        out.setdefault(account_id, []).append(IpUse(ip, int(count), first, last))
+        out.setdefault(account_id, []).append(IpUse(ip, int(count), first, last, fan[ip]))
     latest = max(parsed.values(), default=None)
     return out, latest
 

@@ -38,6 +38,7 @@ class Located:
     confidence: str
     country: str | None
     conflicting: tuple[str, ...]
+    unlocated: str | None = None
 
 
 def locate_one(
@@ -55,8 +56,11 @@ def _located(facts: AccountFacts, a: Attributed) -> Located:
         a.country, a.region, a.force_id, a.pfa_code, a.rocu, a.confidence, a.score,
         json_doc(a.alternatives), json_doc(a.evidence),
     )  # fmt: skip
-    conflicting = tuple(a.evidence[0].get("conflicting_strong") or ()) if a.evidence else ()
-    return Located(facts.account_id, row, a.confidence, a.country, conflicting)
+    rule = a.evidence[0] if a.evidence else {}
+    conflicting = tuple(rule.get("conflicting_strong") or ())
+    return Located(
+        facts.account_id, row, a.confidence, a.country, conflicting, rule.get("unlocated")
+    )
 
 
 _Work = tuple[Sequence[AccountFacts], Sequence[Geolocator], datetime | None]

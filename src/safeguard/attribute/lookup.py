@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from safeguard.attribute.record import unlocated_of
 from safeguard.errors import NotFoundError
 from safeguard.store.db import Store
 from safeguard.store.models import Account, Attribution, Subject
@@ -26,6 +27,7 @@ def _as_doc(attr: Attribution, kind: str, reference: str) -> dict[str, Any]:
         "confidence": attr.confidence,
         "score": attr.score,
         "alternatives": attr.alternatives,
+        "unlocated": unlocated_of(attr.evidence),
         "evidence": attr.evidence,
     }
 

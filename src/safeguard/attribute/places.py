@@ -121,17 +121,8 @@ def force_at(lat: float, lon: float) -> str | None:
     return None
 
 
-@lru_cache(maxsize=65536)
-def forces_near(lat: float, lon: float, radius_km: float) -> ForceCandidates:
-    """Forces sharing a circle of ``radius_km`` around a point, by share of its land area.
-
-    A MaxMind location is the centre of an area, not a house: the shares say how much of
-    that area each force polices (so London's centroid is mostly Metropolitan, not City of
-    London). Outside the England & Wales polygons it falls back to :func:`force_at`.
-    """
-    if radius_km <= 1:
-        found = force_at(lat, lon)
-        return ((found, 1.0),) if found else ()
+def _circle_shares(lat: float, lon: float, radius_km: float) -> dict[str, float]:
+    """Force id → share of the land area of a circle (England & Wales polygons)."""
     tree, ids = _tree()
     dlat = radius_km / 111.0
     dlon = dlat / max(math.cos(math.radians(lat)), 0.1)
@@ -142,11 +133,38 @@ def forces_near(lat: float, lon: float, radius_km: float) -> ForceCandidates:
         if area > 0:
             areas[ids[int(idx)]] = areas.get(ids[int(idx)], 0.0) + area
     total = sum(areas.values())
+    return {fid: area / total for fid, area in areas.items()} if total > 0 else {}
+
+
+#: Circles (as fractions of the accuracy radius) whose shares are averaged: the user is more
+#: likely near the location than at the edge of its radius.
+_RINGS = (1 / 4, 1 / 2, 1.0)
+
+
+@lru_cache(maxsize=65536)
+def forces_near(lat: float, lon: float, radius_km: float) -> ForceCandidates:
+    """Forces sharing the area within ``radius_km`` of a point, weighted towards the point.
+
+    A MaxMind location is the centre of an area, not a house, and the user is likelier near
+    its centre than at its edge: the shares are the mean of each force's share of the land
+    in circles of 1/4, 1/2 and all of the radius (so the centre's force weighs most, and a
+    large neighbour's rural land does not outweigh it). Outside the England & Wales polygons
+    it falls back to :func:`force_at`.
+    """
+    if radius_km <= 1:
+        found = force_at(lat, lon)
+        return ((found, 1.0),) if found else ()
+    mixed: dict[str, float] = {}
+    rings = [_circle_shares(lat, lon, radius_km * k) for k in _RINGS]
+    for shares in rings:
+        for fid, share in shares.items():
+            mixed[fid] = mixed.get(fid, 0.0) + share / len(rings)
+    total = sum(mixed.values())
     if total <= 0:
         found = force_at(lat, lon)
         return ((found, 1.0),) if found else ()
-    ranked = sorted(areas.items(), key=lambda kv: (-kv[1], kv[0]))
-    return tuple((fid, round(area / total, 4)) for fid, area in ranked if area / total >= 0.01)
+    ranked = sorted(mixed.items(), key=lambda kv: (-kv[1], kv[0]))
+    return tuple((fid, round(v / total, 4)) for fid, v in ranked if v / total >= 0.01)
 
 
 def _norm_place(name: str) -> str:

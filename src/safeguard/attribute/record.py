@@ -25,6 +25,8 @@ __all__ = [
     "json_doc",
     "region",
     "rule_entry",
+    "unlocated",
+    "unlocated_of",
 ]
 
 #: At most this many IP items (the heaviest) are kept in one evidence list.
@@ -49,7 +51,7 @@ class Attributed:
 
 
 def agreement(item: Evidence, decision: Decision) -> tuple[str, str | None]:
-    if decision.country is None:
+    if decision.country is None or item.anonymous:
         return "neutral", None
     if item.country != decision.country:
         return "disagrees", "country"
@@ -144,7 +146,23 @@ def region(decision: Decision) -> str | None:
     return str(best.detail["region"]) if best is not None else None
 
 
-def rule_entry(g: Grounds, omitted: int) -> dict[str, Any]:
+def unlocated(decision: Decision, items: Iterable[Evidence]) -> str | None:
+    """Why nothing places the person: ``anonymous-only`` (only anonymisers' addresses, which
+    carry no location weight) or ``no-evidence``; ``None`` when a country was decided."""
+    if decision.country is not None:
+        return None
+    return "anonymous-only" if any(i.anonymous for i in items) else "no-evidence"
+
+
+def unlocated_of(evidence: Sequence[Any]) -> str | None:
+    """The ``unlocated`` reason of a stored attribution's evidence list (its rule entry):
+    ``anonymous-only``, ``no-evidence``, or ``None`` for a located person."""
+    rule = evidence[0] if evidence else None
+    value = rule.get("unlocated") if isinstance(rule, Mapping) else None
+    return str(value) if value else None
+
+
+def rule_entry(g: Grounds, omitted: int, why_unlocated: str | None = None) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "source": RULE_SOURCE,
         "level": g.level,
@@ -155,6 +173,8 @@ def rule_entry(g: Grounds, omitted: int) -> dict[str, Any]:
     }
     if omitted:
         entry["omitted_ip_items"] = omitted
+    if why_unlocated:
+        entry["unlocated"] = why_unlocated
     return entry
 
 
@@ -178,7 +198,7 @@ def attribute_items(
     decision = decide((item for item, _ in pairs), reference)
     g = grounds(decision)
     kept, omitted = _kept(pairs)
-    evidence = [rule_entry(g, omitted)]
+    evidence = [rule_entry(g, omitted, unlocated(decision, (item for item, _ in pairs)))]
     evidence += [evidence_json(item, decision, extra) for item, extra in kept]
     force = uk.force(decision.force_id) if decision.force_id else None
     uk_force = decision.country == UK and force is not None

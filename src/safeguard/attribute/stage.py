@@ -16,7 +16,7 @@ from safeguard.attribute.locate import locate_all
 from safeguard.attribute.record import Attributed, json_doc
 from safeguard.attribute.subjects import load_account_attributions, pool_accounts, single_account
 from safeguard.config import Settings
-from safeguard.errors import ConfigError, PipelineError
+from safeguard.errors import NotConfigured, PipelineError
 from safeguard.gcpause import gc_paused
 from safeguard.progress import NULL_PROGRESS, Progress
 from safeguard.records import Confidence, Stage
@@ -25,7 +25,13 @@ from safeguard.store.db import Store
 from safeguard.store.models import Attribution, Subject, SubjectAccount
 from safeguard.store.runs import RunRecorder, record_run
 
-__all__ = ["AttributionResult", "attribute_subjects", "build_geolocators", "run"]
+__all__ = [
+    "AttributionResult",
+    "attribute_subjects",
+    "build_geolocators",
+    "geoip_warnings",
+    "run",
+]
 
 _COLUMNS = (
     "operation_id",
@@ -45,7 +51,8 @@ _COLUMNS = (
 
 @dataclass(frozen=True)
 class AttributionResult:
-    """What one run attributed: counts by confidence and by country, geolocators skipped."""
+    """What one run attributed: counts by confidence and by country, geolocators skipped, and
+    the unlocated (no country: ``anonymous-only`` or ``no-evidence``) by reason."""
 
     operation_id: int
     run_id: int
@@ -53,6 +60,7 @@ class AttributionResult:
     by_confidence: dict[str, int] = field(default_factory=dict)
     by_country: dict[str, int] = field(default_factory=dict)
     skipped: tuple[str, ...] = ()
+    unlocated: dict[str, int] = field(default_factory=dict)
 
 
 def build_geolocators(
@@ -60,18 +68,33 @@ def build_geolocators(
 ) -> tuple[list[Geolocator], tuple[str, ...]]:
     """Every registered geolocator that can run with ``settings``, and the names skipped.
 
-    A geolocator that cannot run (its database is not configured or unreadable) is skipped
-    with a ``geolocator-unavailable`` warning on the run, never a crash.
+    A geolocator whose database is not configured is skipped with a
+    ``geolocator-unavailable`` warning on the run; one whose configured database cannot be
+    opened raises :class:`safeguard.errors.ConfigError` (nothing is attributed).
     """
     out, skipped = [], []
     for spec in GEOLOCATORS.values():
         try:
             out.append(spec.build(settings))
-        except ConfigError as exc:
+        except NotConfigured as exc:
             skipped.append(spec.name)
             if run is not None:
                 run.warn("geolocator-unavailable", f"{spec.name} skipped: {exc}", spec.name)
     return out, tuple(skipped)
+
+
+def geoip_warnings(settings: Settings) -> list[str]:
+    """Check the GeoIP settings before work starts: a configured database that cannot be
+    opened raises :class:`safeguard.errors.ConfigError`; each unset one gives a warning."""
+    _, skipped = build_geolocators(settings)
+    return [f"{_UNSET[name]} is not set: {_EFFECT[name]}" for name in skipped if name in _UNSET]
+
+
+_UNSET = {"maxmind-city": "SAFEGUARD_GEOIP_CITY", "maxmind-anonymous": "SAFEGUARD_GEOIP_ANONYMOUS"}
+_EFFECT = {
+    "maxmind-city": "login IPs place nobody (attribution uses only the other evidence)",
+    "maxmind-anonymous": "VPN, Tor, proxy and hosting IPs are not recognised as anonymous",
+}
 
 
 def _row(op_id: int, account: int | None, subject: int | None, a: Attributed) -> tuple[Any, ...]:
@@ -91,28 +114,31 @@ def _row(op_id: int, account: int | None, subject: int | None, a: Attributed) ->
     )
 
 
-def _note(
-    rec: RunRecorder,
-    ref: str,
-    found: tuple[str, str | None, Sequence[str]],
-    tally: dict[str, Counter[str]],
-) -> None:
-    confidence, country, conflicting = found
+_Found = tuple[str, str | None, Sequence[str], str | None]
+_WHY = {"anonymous-only": " (only anonymous IPs: Tor, VPN, proxy or hosting)"}
+
+
+def _note(rec: RunRecorder, ref: str, found: _Found, tally: dict[str, Counter[str]]) -> None:
+    confidence, country, conflicting, unlocated = found
     tally["confidence"][confidence] += 1
     tally["country"][country or "unknown"] += 1
+    if unlocated:
+        tally["unlocated"][unlocated] += 1
     if confidence == Confidence.NONE:
-        rec.warn("unattributable", f"{ref}: no usable location evidence", ref)
+        why = _WHY.get(unlocated or "", "")
+        rec.warn("unattributable", f"{ref}: no usable location evidence{why}", ref)
     elif conflicting:
         families = ", ".join(conflicting)
         rec.warn("conflicting-evidence", f"{ref}: strong evidence disagrees ({families})", ref)
 
 
-def _conflicting(a: Attributed) -> tuple[str, str | None, Sequence[str]]:
-    return (
-        a.confidence,
-        a.country,
-        (a.evidence[0].get("conflicting_strong") or []) if a.evidence else [],
-    )
+def _conflicting(a: Attributed) -> _Found:
+    rule = a.evidence[0] if a.evidence else {}
+    return (a.confidence, a.country, rule.get("conflicting_strong") or [], rule.get("unlocated"))
+
+
+def _tally() -> dict[str, Counter[str]]:
+    return {"confidence": Counter(), "country": Counter(), "unlocated": Counter()}
 
 
 def _replace(conn: Connection, op_id: int, subjects: bool, rows: Iterable[Any]) -> int:
@@ -128,6 +154,7 @@ def _result(
         attributed=n,
         by_confidence=dict(tally["confidence"]),
         by_country=dict(tally["country"].most_common(20)),
+        unlocated=dict(tally["unlocated"]),
     )
     return AttributionResult(
         operation_id=op_id,
@@ -136,6 +163,7 @@ def _result(
         by_confidence=dict(tally["confidence"]),
         by_country=dict(tally["country"]),
         skipped=skipped,
+        unlocated=dict(tally["unlocated"]),
     )
 
 
@@ -161,12 +189,12 @@ def run(
             facts, reference = load_facts(conn, op_id)
         if not facts:
             raise PipelineError(f"operation {operation!r} has no accounts: ingest a delivery first")
-        tally: dict[str, Counter[str]] = {"confidence": Counter(), "country": Counter()}
+        tally = _tally()
         rows = []
         with rec.timed("locate"), progress.task("Attributing accounts", len(facts)) as task:
             for part in locate_all(facts, locators, reference):
                 for found in part:
-                    note = (found.confidence, found.country, found.conflicting)
+                    note = (found.confidence, found.country, found.conflicting, found.unlocated)
                     _note(rec, f"account:{found.account_id}", note, tally)
                     rows.append((op_id, found.account_id, None, *found.row))
                 task.advance(len(part))
@@ -215,7 +243,7 @@ def attribute_subjects(
             stored = load_account_attributions(conn, op_id)
         if members and not stored:
             raise PipelineError(f"operation {operation!r}: run account attribution first")
-        tally: dict[str, Counter[str]] = {"confidence": Counter(), "country": Counter()}
+        tally = _tally()
         rows = []
         with rec.timed("combine"), progress.task("Attributing subjects", len(members)) as task:
             for subject_id, accounts in members.items():

@@ -28,6 +28,7 @@ from safeguard.attribute.record import (
     alternatives,
     region,
     rule_entry,
+    unlocated,
 )
 from safeguard.refdata import uk
 
@@ -123,7 +124,8 @@ def pool_accounts(entries: Iterator[StoredEntry]) -> Attributed:
     decision = decide(p.item for p in pooled)
     g = grounds(decision)
     kept, omitted = _kept(pooled)
-    evidence: list[dict[str, Any]] = [rule_entry(g, omitted)]
+    why = unlocated(decision, (p.item for p in pooled))
+    evidence: list[dict[str, Any]] = [rule_entry(g, omitted, why)]
     for p in kept:
         verdict, on = agreement(p.item, decision)
         evidence.append(

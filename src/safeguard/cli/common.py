@@ -37,6 +37,7 @@ __all__ = [
     "operation_filter",
     "operation_name",
     "settings",
+    "warn",
 ]
 
 console = Console()
@@ -106,6 +107,11 @@ def check_choice(value: str, choices: Iterable[str], option: str) -> str:
     if value not in names:
         raise typer.BadParameter(f"{value!r} is not one of: {', '.join(names)}", param_hint=option)
     return value
+
+
+def warn(message: str) -> None:
+    """A warning the user must see (standard error, one line, also under ``--json``)."""
+    err_console.print(f"[bold yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
 
 
 def emit_json(value: Any) -> None:

@@ -36,13 +36,13 @@ def _hex_or_refuse(item: str) -> list[Any]:
         return hex_queries(item)
     except FormatError as exc:
         raise FormatError(
-            f"{item!r} is neither a file nor an md5/sha1/sha256/pdq hex hash"
+            f"{item!r} is neither a file nor an md5/sha1/sha256/sha512/pdq hex hash"
         ) from exc
 
 
 @handle_errors
 def match_command(
-    items: list[str] = typer.Argument(..., help="Hex hashes (md5/sha1/sha256/pdq) or files."),
+    items: list[str] = typer.Argument(..., help="Hex hashes (md5/sha1/sha256/sha512/pdq), files."),
     sets: list[str] = typer.Option([], "--set", help="Only this hash set (repeatable)."),
     dihedral: bool = typer.Option(
         False, "--dihedral", help="Also match files' 8 rotated/flipped PDQ variants."

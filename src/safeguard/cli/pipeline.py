@@ -24,6 +24,7 @@ from safeguard.cli.common import (
     operation_filter,
     operation_name,
     settings,
+    warn,
 )
 
 if TYPE_CHECKING:
@@ -108,6 +109,7 @@ def run_command(
             user=cfg.user,
             progress=progress,
             on_step=lambda step: None if as_json else err_console.print(f"stage: {step}"),
+            on_warning=warn,
         )
     if as_json:
         emit_json(summary.to_json())
@@ -235,6 +237,11 @@ def rerun_command(
         geoip_anonymous=geoip_anonymous or cfg.geoip_anonymous,
     )
     store = open_store(cfg)
+    if stage in ("attribute", "resolve") or (downstream and stage == "match"):
+        from safeguard.attribute import geoip_warnings
+
+        for line in geoip_warnings(cfg):
+            warn(line)
     before = max((d["id"] for d in _run_docs(store, None, 1)), default=0)
     with RichProgress(enabled=not as_json, force=progress_bars) as progress:
         ran = rerun_stage(store, cfg, stage, op, progress=progress, downstream=downstream)

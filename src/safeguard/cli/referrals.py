@@ -17,10 +17,12 @@ from safeguard.cli.common import (
     RichProgress,
     console,
     emit_json,
+    err_console,
     handle_errors,
     open_store,
     operation_name,
     settings,
+    warn,
 )
 
 __all__ = ["register"]
@@ -45,28 +47,48 @@ def referrals_command(
     output: Path | None = typer.Option(
         None, "--output", "-O", help="Write to this file instead of standard output."
     ),
+    unlocated: bool = typer.Option(
+        False,
+        "--unlocated",
+        help="List the unlocated people instead (no country: anonymous IPs only, or nothing).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
 ) -> None:
-    """International referral list: non-UK accounts and subjects, grouped by country."""
-    from safeguard.attribute.referrals import referral_list, referrals_csv, referrals_json
+    """International referral list: each non-UK person once, accounts nested, by country.
+
+    Unlocated people are never listed under a country: JSON shows them apart under
+    ``unlocated``; CSV lists them only with ``--unlocated``.
+    """
+    from safeguard.attribute.referrals import (
+        referral_list,
+        referrals_csv,
+        referrals_json,
+        unlocated_list,
+    )
 
     op = operation_name(operation)
-    rows = referral_list(open_store(), op)
+    store = open_store()
+    apart = unlocated_list(store, op)
+    rows = apart if unlocated else referral_list(store, op)
     if fmt is ReferralFormat.CSV and not as_json:
         text = referrals_csv(rows)
     else:
-        text = json.dumps(referrals_json(op, rows), indent=2, sort_keys=True) + "\n"
+        doc = referrals_json(op, [] if unlocated else rows, apart)
+        text = json.dumps(doc, indent=2, sort_keys=True) + "\n"
     if output is None:
         typer.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
-        console.print(f"{len(rows):,} referral entries written to {output}")
+        console.print(f"{len(rows):,} people written to {output}")
+    if apart and not unlocated and fmt is ReferralFormat.CSV:
+        err_console.print(f"{len(apart):,} unlocated people not listed (see --unlocated)")
 
 
 def _print_one(doc: dict[str, Any]) -> None:
     place = doc["force_id"] or "-"
+    where = doc["country"] or f"unlocated ({doc.get('unlocated') or 'no-evidence'})"
     console.print(
-        f"[bold]{doc['kind']} {doc['reference']}[/]: {doc['country'] or 'unknown'} / {place}"
+        f"[bold]{doc['kind']} {doc['reference']}[/]: {where} / {place}"
         f" (ROCU {doc['rocu'] or '-'}), confidence [bold]{doc['confidence']}[/]"
         f" score {doc['score']:.2f}",
         highlight=False,
@@ -129,12 +151,15 @@ def run_command(
     progress_bars: bool = PROGRESS,
 ) -> None:
     """Re-run attribution of an operation's accounts (or subjects), replacing the last run."""
-    from safeguard.attribute import attribute_subjects
+    from safeguard.attribute import attribute_subjects, geoip_warnings
     from safeguard.attribute import run as attribute_accounts
 
     op = operation_name(operation)
     cfg = settings()
     store = open_store(cfg)
+    if not subjects:
+        for line in geoip_warnings(cfg):
+            warn(line)
     stage = attribute_subjects if subjects else attribute_accounts
     with RichProgress(enabled=not as_json, force=progress_bars) as progress:
         result = stage(store, cfg, op, progress=progress)
@@ -143,13 +168,14 @@ def run_command(
         "by_confidence": result.by_confidence,
         "by_country": result.by_country,
         "skipped_geolocators": list(result.skipped),
+        "unlocated": result.unlocated,
     }
     if as_json:
         emit_json(doc)
         return
     console.print(f"attributed {result.attributed:,}; confidence {result.by_confidence}")
-    for name in result.skipped:
-        console.print(f"[yellow]skipped geolocator[/] {name}")
+    if result.unlocated:
+        console.print(f"unlocated (no country, no force): {result.unlocated}")
 
 
 def register(app: typer.Typer) -> None:

@@ -16,10 +16,12 @@ from safeguard.cli.common import (
     open_store,
     operation_name,
     settings,
+    warn,
 )
 
 if TYPE_CHECKING:
     from safeguard.resolve.actions import ActionResult
+    from safeguard.store.db import Store
 
 __all__ = ["register"]
 
@@ -108,7 +110,10 @@ def show_command(
         _print_subject(doc)
 
 
-def _report(result: ActionResult, as_json: bool) -> None:
+def _report(store: Store, result: ActionResult, as_json: bool) -> None:
+    from safeguard.refresh import refresh_subjects
+
+    done = refresh_subjects(store, settings(), result.operation_id)
     if as_json:
         emit_json(
             {
@@ -116,6 +121,8 @@ def _report(result: ActionResult, as_json: bool) -> None:
                 "audit_event_id": result.audit_event_id,
                 "subjects": result.subjects,
                 "labels": list(result.labels),
+                "refreshed": {"attributed": done.attributed, "assessed": done.assessed},
+                "stale": done.stale or None,
             }
         )
         return
@@ -123,6 +130,10 @@ def _report(result: ActionResult, as_json: bool) -> None:
         f"action {result.action_id} recorded (audit event {result.audit_event_id}); "
         f"accounts now in {', '.join(result.labels)}; {result.subjects:,} subjects"
     )
+    if done.stale:
+        warn(f"subjects not re-attributed or re-assessed: {done.stale}")
+    else:
+        console.print(f"re-attributed {done.attributed:,} subjects and re-assessed them")
 
 
 @subjects_app.command("split")
@@ -143,7 +154,7 @@ def split_command(
     with store.session() as s:
         ids = account_ids_for(s, op_id, accounts)
     result = resolve.split(store, op_id, ids, justification=justification, author=settings().user)
-    _report(result, as_json)
+    _report(store, result, as_json)
 
 
 @subjects_app.command("merge")
@@ -163,7 +174,7 @@ def merge_command(
     result = resolve.merge(
         store, op_id, labels, justification=justification, author=settings().user
     )
-    _report(result, as_json)
+    _report(store, result, as_json)
 
 
 @subjects_app.command("undo")
@@ -176,10 +187,9 @@ def undo_command(
     """Undo a split or merge (it stays on record, marked reverted)."""
     from safeguard import resolve
 
-    result = resolve.undo(
-        open_store(), action_id, justification=justification, author=settings().user
-    )
-    _report(result, as_json)
+    store = open_store()
+    result = resolve.undo(store, action_id, justification=justification, author=settings().user)
+    _report(store, result, as_json)
 
 
 def register(app: typer.Typer) -> None:

@@ -28,6 +28,7 @@ EXPORT_FIELDS = (
     "md5",
     "sha1",
     "sha256",
+    "sha512",
     "pdq",
     "category",
     "source_category",
@@ -101,7 +102,7 @@ def _by_category(conn: Connection, set_id: int) -> dict[str, int]:
 
 
 def _by_hash(conn: Connection, set_id: int) -> dict[str, int]:
-    cols = [HashEntry.md5, HashEntry.sha1, HashEntry.sha256, HashEntry.pdq]
+    cols = [HashEntry.md5, HashEntry.sha1, HashEntry.sha256, HashEntry.sha512, HashEntry.pdq]
     query = select(*[func.count(c) for c in cols]).where(
         HashEntry.hash_set_id == set_id, active_at(None)
     )

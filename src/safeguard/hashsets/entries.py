@@ -21,7 +21,7 @@ __all__ = [
 ]
 
 #: Hex length of each hash kind we store.
-HEX_LENGTHS: dict[str, int] = {"md5": 32, "sha1": 40, "sha256": 64, "pdq": 64}
+HEX_LENGTHS: dict[str, int] = {"md5": 32, "sha1": 40, "sha256": 64, "sha512": 128, "pdq": 64}
 
 _HEX = re.compile(r"[0-9a-f]+")
 _TRUE = frozenset({"true", "t", "yes", "y", "1"})
@@ -36,6 +36,7 @@ class ParsedEntry:
     md5: str | None = None
     sha1: str | None = None
     sha256: str | None = None
+    sha512: str | None = None
     pdq: str | None = None
     source_category: str | None = None
     victim_identified: bool | None = None
@@ -58,6 +59,7 @@ class ParsedEntry:
             md5=hashes.get("md5"),
             sha1=hashes.get("sha1"),
             sha256=hashes.get("sha256"),
+            sha512=hashes.get("sha512"),
             pdq=hashes.get("pdq"),
             source_category=source_category,
             note=note,
@@ -65,7 +67,7 @@ class ParsedEntry:
 
     @property
     def has_hash(self) -> bool:
-        return any((self.md5, self.sha1, self.sha256, self.pdq))
+        return any((self.md5, self.sha1, self.sha256, self.sha512, self.pdq))
 
 
 def norm_hex(value: object, kind: str, where: str) -> str | None:
@@ -81,11 +83,11 @@ def norm_hex(value: object, kind: str, where: str) -> str | None:
 
 
 def hash_kind_of(text: str, where: str) -> str:
-    """The kind of a bare hex digest by its length (64 digits = sha256)."""
-    kinds = {32: "md5", 40: "sha1", 64: "sha256"}
+    """The kind of a bare hex digest by its length (64 digits = sha256, 128 = sha512)."""
+    kinds = {32: "md5", 40: "sha1", 64: "sha256", 128: "sha512"}
     kind = kinds.get(len(text))
     if kind is None or not _HEX.fullmatch(text.lower()):
-        raise HashSetError(f"{where}: not an md5, sha1 or sha256 hex digest: {text[:80]!r}")
+        raise HashSetError(f"{where}: not an md5, sha1, sha256 or sha512 hex digest: {text[:80]!r}")
     return kind
 
 

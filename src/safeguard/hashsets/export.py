@@ -23,6 +23,7 @@ _CSV_COLUMNS = (
     "md5",
     "sha1",
     "sha256",
+    "sha512",
     "pdq",
     "category",
     "victim_identified",
@@ -42,7 +43,8 @@ def write_safeguard_csv(entries: Iterable[dict[str, Any]], out: TextIO) -> int:
     count = 0
     for e in entries:
         row = [e.get(c) for c in _CSV_COLUMNS]
-        row[5], row[7] = _bool_text(e.get("victim_identified")), _bool_text(e.get("distributed"))
+        for name in ("victim_identified", "distributed"):
+            row[_CSV_COLUMNS.index(name)] = _bool_text(e.get(name))
         writer.writerow(["" if v is None else v for v in row])
         count += 1
     return count

@@ -10,12 +10,13 @@ from __future__ import annotations
 import ipaddress
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 import phonenumbers
 
 __all__ = [
+    "HOME_REGION",
     "MAX_TIMESTAMP",
     "MIN_TIMESTAMP",
     "UK_REGIONS",
@@ -28,6 +29,7 @@ __all__ = [
     "normalise_text_id",
     "normalise_username",
     "parse_timestamp",
+    "phone_readings",
 ]
 
 #: Timestamps before this are refused as out of range (no platform event is older).
@@ -57,6 +59,13 @@ _PLUS_TAG_DOMAINS = frozenset(
 _POSTCODE = re.compile(r"^(GIR|[A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 _DISTRICT = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
 _SPACES = re.compile(r"\s+")
+#: The operation's home country: a national-format number is always also read as its.
+HOME_REGION = "GB"
+#: International call prefixes written instead of ``+`` (most of the world, and NANP).
+_IDD_PREFIXES = ("00", "011")
+#: A trailing extension (``ext. 12``, ``extn 12``, ``x12``, ``#12``): the only letters allowed.
+_EXTENSION = re.compile(r"[,;]?\s*(?:extension|extn|ext|x|#)\.?\s*\d{1,7}\s*$", re.IGNORECASE)
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def normalise_email(raw: str | None) -> tuple[str, str | None] | None:
@@ -80,23 +89,85 @@ def normalise_email(raw: str | None) -> tuple[str, str | None] | None:
     return norm, None
 
 
-def normalise_phone(raw: str | None, region: str | None) -> str | None:
-    """E.164 form (``+447700900123``); ``region`` (ISO alpha-2) hints national numbers, default GB.
+def _phone_text(raw: str) -> str | None:
+    """The number without its extension; ``None`` when letters remain (never guess digits:
+    ``phonenumbers`` would read keypad letters, ``900abc`` as ``900222``)."""
+    text = unicodedata.normalize("NFKC", raw).strip()
+    body = _EXTENSION.sub("", text)
+    return None if _LETTER.search(body) else body
 
-    A number is accepted when ``phonenumbers`` finds it possible (right length for its
-    country); validity against current numbering plans is not required.
-    """
-    if raw is None or not raw.strip():
-        return None
-    hint = (region or "GB").upper()
-    hint = "GB" if hint == "UK" else hint
+
+def _parsed(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
     try:
-        num = phonenumbers.parse(raw.strip(), hint)
+        num = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_possible_number(num):
-        return None
-    return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+    return num if phonenumbers.is_possible_number(num) else None
+
+
+def _regions(regions: Sequence[str | None]) -> list[str]:
+    out: list[str] = []
+    for region in (*regions, HOME_REGION):
+        code = (region or "").strip().upper()
+        code = "GB" if code == "UK" else code
+        if code in phonenumbers.SUPPORTED_REGIONS and code not in out:
+            out.append(code)
+    return out
+
+
+def _candidates(text: str, regions: Sequence[str | None]) -> dict[str, phonenumbers.PhoneNumber]:
+    """E.164 → parsed number: the text read in each region, and after an ``00``/``011``."""
+    found: dict[str, phonenumbers.PhoneNumber] = {}
+    readings = [_parsed(text, region) for region in _regions(regions)]
+    digits = re.sub(r"\D", "", text)
+    for prefix in _IDD_PREFIXES:
+        if digits.startswith(prefix) and not digits.startswith(prefix + "0"):
+            readings.append(_parsed("+" + digits[len(prefix) :], None))
+    for num in readings:
+        if num is not None:
+            found.setdefault(phonenumbers.format_number(num, _E164), num)
+    return found
+
+
+_E164 = phonenumbers.PhoneNumberFormat.E164
+
+
+def phone_readings(raw: str | None, regions: Sequence[str | None] = ()) -> tuple[str, ...]:
+    """Every E.164 reading of a written number worth keeping, best first.
+
+    A number written with ``+`` has one reading. A national-format number is read in each
+    candidate region (``regions`` in order, then :data:`HOME_REGION`) and, when it starts
+    with an international prefix (``00``, ``011``), as international: the readings valid
+    under current numbering plans are kept (all of them when several are); when none is
+    valid, every possible one (right length) is. Empty when the value is not a phone
+    number: no possible reading, or letters other than an extension marker.
+    """
+    if raw is None or not raw.strip():
+        return ()
+    text = _phone_text(raw)
+    if not text:
+        return ()
+    if text.startswith("+"):
+        num = _parsed(text, None)
+        return (phonenumbers.format_number(num, _E164),) if num is not None else ()
+    found = _candidates(text, regions)
+    if len(found) > 1:
+        valid = tuple(e164 for e164, num in found.items() if phonenumbers.is_valid_number(num))
+        if valid:
+            return valid
+    return tuple(found)
+
+
+def normalise_phone(raw: str | None, region: str | None) -> str | None:
+    """E.164 form (``+447700900123``) of the best reading (:func:`phone_readings` in
+    ``region``, the declared country, then :data:`HOME_REGION`); ``None`` when not a number.
+
+    A number is accepted when ``phonenumbers`` finds it possible (right length for its
+    country); when several regions could hold it, a reading valid under current numbering
+    plans is preferred. Letters (other than an extension marker) make it no number.
+    """
+    readings = phone_readings(raw, (region,))
+    return readings[0] if readings else None
 
 
 def normalise_ip(raw: str | None) -> str | None:

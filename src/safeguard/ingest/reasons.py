@@ -29,6 +29,7 @@ class Reason(StrEnum):
     BAD_ROW = "bad_row"
     BAD_ENCODING = "bad_encoding"
     BAD_REPORT = "bad_report"
+    UNKNOWN_REPORT = "unknown_report"
 
 
 #: What each reason means, as shown to users and in the docs.
@@ -42,9 +43,12 @@ REASON_TEXT: dict[Reason, str] = {
     Reason.BAD_ENUM: "a value outside the column's allowed set",
     Reason.BAD_INTEGER: "not an integer in the column's range",
     Reason.BAD_HASH: "a hash that is not hex of the algorithm's length",
-    Reason.NO_HASH: "a file event with none of md5, sha1, sha256, pdq",
+    Reason.NO_HASH: "a file event with none of md5, sha1, sha256, sha512, pdq",
     Reason.BAD_EMAIL: "not an email address",
-    Reason.BAD_PHONE: "not a possible phone number (for the declared country, default GB)",
+    Reason.BAD_PHONE: (
+        "not a possible phone number (for the declared country or GB), or letters other "
+        "than an extension marker"
+    ),
     Reason.BAD_IP: "not an IPv4 or IPv6 address",
     Reason.BAD_POSTCODE: "not a UK postcode or postcode district",
     Reason.BAD_COUNTRY: "not an ISO 3166 alpha-2 country code",
@@ -54,6 +58,8 @@ REASON_TEXT: dict[Reason, str] = {
     Reason.BAD_ROW: "a record the table reader could not split into the header's columns",
     Reason.BAD_ENCODING: "a record that is not valid UTF-8",
     Reason.BAD_REPORT: "a report file that is not well-formed XML or not a CyberTipline report",
+    Reason.UNKNOWN_REPORT: "a fileDetails document whose report is not in the delivery or was"
+    " refused",
 }
 
 assert set(REASON_TEXT) == set(Reason), "every reason needs a description"

@@ -1,4 +1,5 @@
-"""Writing small platform-export deliveries for tests and demos (synthetic data only)."""
+"""Writing small platform-export and CyberTipline deliveries for tests and demos (synthetic data
+only)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["cybertip_report_xml", "write_manifest", "write_platform_export", "write_table"]
+__all__ = [
+    "cybertip_file_details_xml",
+    "cybertip_report_xml",
+    "write_cybertip_delivery",
+    "write_manifest",
+    "write_platform_export",
+    "write_table",
+]
 
 Row = Mapping[str, Any]
 
@@ -79,35 +87,43 @@ def _xml_escape(value: Any) -> str:
     return escape(str(value))
 
 
+_IP_FIELDS = ("ipAddress", "eventName", "dateTime", "possibleProxy", "port")
+_SCHEMA = (' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+           ' xsi:noNamespaceSchemaLocation="https://report.cybertip.org/ispws/xsd"')  # fmt: skip
+
+
 def _ip_events(events: Sequence[Row]) -> str:
     out = []
     for e in events:
         parts = "".join(
-            f"<{k}>{_xml_escape(e[k])}</{k}>"
-            for k in ("ipAddress", "eventName", "dateTime", "possibleProxy")
-            if e.get(k) is not None
+            f"<{k}>{_xml_escape(e[k])}</{k}>" for k in _IP_FIELDS if e.get(k) is not None
         )
         out.append(f"<ipCaptureEvent>{parts}</ipCaptureEvent>")
     return "".join(out)
 
 
-def _file_details(files: Sequence[Row]) -> str:
-    out = []
-    for f in files:
-        hashes = "".join(
-            f'<originalFileHash hashType="{t}">{_xml_escape(v)}</originalFileHash>'
-            for t, v in f.get("hashes", {}).items()
-        )
-        out.append(
-            f"<fileDetails><fileId>{_xml_escape(f.get('file_id', ''))}</fileId>"
-            f"<fileName>{_xml_escape(f.get('file_name', ''))}</fileName>{hashes}"
-            f"{_ip_events(f.get('ip_events', []))}"
-            "<fileAnnotations><animeDrawingVirtualHentai>false</animeDrawingVirtualHentai>"
-            "</fileAnnotations>"
-            f"<industryClassification>{_xml_escape(f.get('classification', 'A1'))}"
-            "</industryClassification></fileDetails>"
-        )
-    return "".join(out)
+def cybertip_file_details_xml(
+    report_id: str | None,
+    *,
+    file_id: str = "f1",
+    file_name: str = "",
+    hashes: Mapping[str, str] | None = None,
+    ip_events: Sequence[Row] = (),
+    classification: str = "A1",
+) -> str:
+    """A ``fileDetails`` document (the Reporting API's shape) with synthetic values."""
+    rid = "" if report_id is None else f"<reportId>{_xml_escape(report_id)}</reportId>"
+    name = f"<originalFileName>{_xml_escape(file_name)}</originalFileName>" if file_name else ""
+    digests = "".join(
+        f'<originalFileHash hashType="{t}">{_xml_escape(v)}</originalFileHash>'
+        for t, v in (hashes or {}).items()
+    )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<fileDetails{_SCHEMA}>{rid}'
+        f"<fileId>{_xml_escape(file_id)}</fileId>{name}"
+        f"<industryClassification>{_xml_escape(classification)}</industryClassification>"
+        f"{digests}{_ip_events(ip_events)}</fileDetails>\n"
+    )
 
 
 def cybertip_report_xml(
@@ -120,13 +136,21 @@ def cybertip_report_xml(
     phones: Sequence[str] = (),
     country: str | None = "GB",
     ip_events: Sequence[Row] = (),
-    files: Sequence[Row] = (),
     incident: str = "2020-03-01T10:00:00Z",
+    phone_code: str | None = None,
+    date_of_birth: str | None = None,
 ) -> str:
-    """A CyberTipline report document with synthetic values (test and demo data only)."""
-    contact = "".join(f"<email>{_xml_escape(e)}</email>" for e in emails)
-    contact += "".join(f"<phone>{_xml_escape(p)}</phone>" for p in phones)
-    esp_xml = "" if esp is None else f"<espName>{_xml_escape(esp)}</espName>"
+    """A report document in the Reporting API's shape, with synthetic values (test and demo
+    data only). ``esp`` goes to ``incidentSummary/platform`` (a report names no provider
+    otherwise: the delivery's ``cybertipline.json`` does); files are separate documents
+    (:func:`cybertip_file_details_xml`). ``phone_code`` is every phone's
+    ``countryCallingCode``."""
+    code = "" if phone_code is None else f' countryCallingCode="{_xml_escape(phone_code)}"'
+    contact = "".join(f"<phone{code}>{_xml_escape(p)}</phone>" for p in phones)
+    contact += "".join(f"<email>{_xml_escape(e)}</email>" for e in emails)
+    if date_of_birth:
+        contact += f"<dateOfBirth>{_xml_escape(date_of_birth)}</dateOfBirth>"
+    platform = "" if esp is None else f"<platform>{_xml_escape(esp)}</platform>"
     id_xml = "" if esp_id is None else f"<espIdentifier>{_xml_escape(esp_id)}</espIdentifier>"
     loc = (
         ""
@@ -134,17 +158,35 @@ def cybertip_report_xml(
         else f"<estimatedLocation><countryCode>{country}</countryCode></estimatedLocation>"
     )
     return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n<report>\n'
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<report{_SCHEMA}>\n'
         f"<incidentSummary><incidentType>Child Pornography (possession, manufacture, and"
-        f" distribution)</incidentType><incidentDateTime>{incident}</incidentDateTime>"
+        f" distribution)</incidentType>{platform}<incidentDateTime>{incident}</incidentDateTime>"
         "</incidentSummary>\n"
         "<internetDetails><webPageIncident><url>https://share.example/item/1</url>"
         "</webPageIncident></internetDetails>\n"
-        f"<reporter>{esp_xml}<reportingPerson><email>reports@example.com</email>"
+        "<reporter><reportingPerson><email>reports@example.com</email>"
         "</reportingPerson></reporter>\n"
-        f"<personOrUserReported>\n{id_xml}<screenName>{_xml_escape(screen_name)}</screenName>"
+        f"<personOrUserReported>\n<personOrUserReportedPerson>{contact}"
+        f"</personOrUserReportedPerson>\n{id_xml}"
+        f"<screenName>{_xml_escape(screen_name)}</screenName>"
         f"<displayName>{_xml_escape(display_name)}</displayName>\n"
-        f"<personOrUserReportedPerson>{contact}</personOrUserReportedPerson>\n"
-        f"{_ip_events(ip_events)}\n{loc}\n</personOrUserReported>\n"
-        f"{_file_details(files)}\n</report>\n"
+        f"{_ip_events(ip_events)}\n{loc}\n</personOrUserReported>\n</report>\n"
     )
+
+
+def write_cybertip_delivery(
+    root: Path, reports: Mapping[str, tuple[str, Sequence[str]]], *, provider: str | None = None
+) -> Path:
+    """A folder per report named by its report id (``<id>/report.xml`` and
+    ``<id>/file-N.xml``), with ``cybertipline.json`` naming ``provider`` when given."""
+    root.mkdir(parents=True, exist_ok=True)
+    if provider is not None:
+        doc = {"format": "ncmec-cybertipline", "version": 1, "provider": provider}
+        (root / "cybertipline.json").write_text(json.dumps(doc) + "\n", encoding="utf-8")
+    for report_id, (report, files) in reports.items():
+        folder = root / report_id
+        folder.mkdir()
+        (folder / "report.xml").write_text(report, encoding="utf-8")
+        for n, doc_text in enumerate(files, start=1):
+            (folder / f"file-{n}.xml").write_text(doc_text, encoding="utf-8")
+    return root

@@ -36,13 +36,14 @@ SEVERITY: tuple[Category, ...] = (
 )
 #: Match methods in order of preference; a method's code is its index.
 METHODS: tuple[MatchMethod, ...] = (
+    MatchMethod.SHA512,
     MatchMethod.SHA256,
     MatchMethod.SHA1,
     MatchMethod.MD5,
     MatchMethod.PDQ,
 )
 #: Digest length in bytes of each exact method.
-EXACT_KINDS: dict[str, int] = {"sha256": 32, "sha1": 20, "md5": 16}
+EXACT_KINDS: dict[str, int] = {"sha512": 64, "sha256": 32, "sha1": 20, "md5": 16}
 _PDQ_CODE = METHODS.index(MatchMethod.PDQ)
 
 
@@ -138,7 +139,7 @@ class MatchEngine:
         sets: Sequence[SetRef],
         hashes: Mapping[str, Sequence[str | None]],
     ) -> MatchEngine:
-        """Build from entry columns; ``hashes`` maps md5/sha1/sha256/pdq to hex per entry."""
+        """Build from entry columns; ``hashes`` maps md5/sha1/sha256/sha512/pdq to hex per entry."""
         ids = np.asarray(entry_ids, dtype=np.int64)
         exact = {}
         for kind, nbytes in EXACT_KINDS.items():
@@ -167,7 +168,8 @@ class MatchEngine:
         return out
 
     def match_exact(self, kind: str, hexes: Sequence[str | None]) -> Matches:
-        """Exact matches of ``kind`` (md5/sha1/sha256) hex digests; absent/bad ones skipped."""
+        """Exact matches of ``kind`` (md5/sha1/sha256/sha512) hex digests; absent or bad ones
+        are skipped."""
         digests, valid = hex_to_digests(hexes, EXACT_KINDS[kind])
         rows = np.flatnonzero(valid)
         q, e = self._exact[kind].lookup(digests[rows])
@@ -203,7 +205,7 @@ class MatchEngine:
         pdq_qualities: Sequence[int | None] | None = None,
         min_quality: int = 0,
     ) -> Matches:
-        """All matches of aligned query columns (any of md5/sha1/sha256/pdq), one per
+        """All matches of aligned query columns (any of md5/sha1/sha256/sha512/pdq), one per
         (query, entry) pair with the preferred method."""
         parts = [self.match_exact(k, hashes[k]) for k in EXACT_KINDS if k in hashes]
         if "pdq" in hashes:

@@ -1,7 +1,7 @@
 """An operation's file events as columns, read straight from the DBAPI cursor.
 
 The same file appears in many events, so each event is reduced to a *variant*: its distinct
-combination of md5, sha1, sha256 and PDQ hash (the PDQ hash only when its quality is good
+combination of md5, sha1, sha256, sha512 and PDQ hash (the PDQ hash only when its quality is good
 enough to match). The database concatenates the four hashes into one text value per event,
 so reading costs one string per event, and the engine matches each variant once.
 """
@@ -26,7 +26,7 @@ __all__ = ["DIRECTIONS", "HASH_KINDS", "EventTable", "Variants", "read_file_even
 #: Direction codes used in :class:`EventTable`.
 DIRECTIONS: tuple[Direction, ...] = (Direction.UPLOAD, Direction.DOWNLOAD, Direction.SHARE)
 #: The hash columns of a variant, in the order the database concatenates them.
-HASH_KINDS: tuple[str, ...] = ("md5", "sha1", "sha256", "pdq")
+HASH_KINDS: tuple[str, ...] = ("md5", "sha1", "sha256", "sha512", "pdq")
 _CHUNK = 100_000
 _SEP = "|"
 
@@ -51,8 +51,8 @@ class Variants:
         return {**self.hashes, "pdq": pdq}
 
     def file_key(self) -> list[str | None]:
-        """The best available key of each variant's file: sha256, else sha1, md5, pdq."""
-        cols = [self.hashes[k] for k in ("sha256", "sha1", "md5", "pdq")]
+        """The best available key of each variant's file: sha256, else sha512, sha1, md5, pdq."""
+        cols = [self.hashes[k] for k in ("sha256", "sha512", "sha1", "md5", "pdq")]
         return [next((h for h in hs if h is not None), None) for hs in zip(*cols, strict=True)]
 
 

@@ -49,6 +49,7 @@ def load_engine(store: Store, names: Sequence[str] | None = None) -> MatchEngine
             HashEntry.md5,
             HashEntry.sha1,
             HashEntry.sha256,
+            HashEntry.sha512,
             HashEntry.pdq,
         )
         query = select(*cols).where(
@@ -65,5 +66,5 @@ def load_engine(store: Store, names: Sequence[str] | None = None) -> MatchEngine
         set_index=[index_of[s] for s in columns[1]],
         categories=[codes[c] for c in columns[2]],
         sets=sets,
-        hashes=dict(zip(("md5", "sha1", "sha256", "pdq"), columns[3:], strict=True)),
+        hashes=dict(zip(("md5", "sha1", "sha256", "sha512", "pdq"), columns[3:], strict=True)),
     )

@@ -15,12 +15,12 @@ from safeguard.match.engine import METHODS, SEVERITY, MatchEngine
 
 __all__ = ["HashQuery", "bytes_queries", "file_queries", "hex_queries", "lookup"]
 
-_KINDS_BY_LENGTH = {32: ("md5",), 40: ("sha1",), 64: ("sha256", "pdq")}
+_KINDS_BY_LENGTH = {32: ("md5",), 40: ("sha1",), 64: ("sha256", "pdq"), 128: ("sha512",)}
 
 
 @dataclass(frozen=True)
 class HashQuery:
-    """One hash to look up: ``kind`` is md5, sha1, sha256 or pdq."""
+    """One hash to look up: ``kind`` is md5, sha1, sha256, sha512 or pdq."""
 
     kind: str
     hex: str
@@ -38,7 +38,7 @@ def hex_queries(value: str, kind: str | None = None) -> list[HashQuery]:
     if kind is not None:
         kinds = (kind,) if kind in kinds else ()
     if not kinds:
-        want = f"a {kind} hash" if kind else "an md5/sha1/sha256/pdq hex hash"
+        want = f"a {kind} hash" if kind else "an md5/sha1/sha256/sha512/pdq hex hash"
         raise FormatError(f"{value!r} is not {want}")
     return [HashQuery(k, text) for k in kinds]
 
@@ -62,7 +62,8 @@ def file_queries(path: Path, dihedral: bool = False) -> tuple[list[HashQuery], s
 def bytes_queries(data: bytes, dihedral: bool = False) -> tuple[list[HashQuery], str]:
     """:func:`file_queries` for content held in memory (never written anywhere)."""
     exact = [
-        HashQuery(name, hashlib.new(name, data).hexdigest()) for name in ("md5", "sha1", "sha256")
+        HashQuery(name, hashlib.new(name, data).hexdigest())
+        for name in ("md5", "sha1", "sha256", "sha512")
     ]
     pdq, note = _pdq_queries(io.BytesIO(data), dihedral)
     return exact + pdq, note

@@ -1,6 +1,6 @@
 """Per-account material summary, aggregated with numpy over millions of file events.
 
-A *file* is identified by the best key its event carries (sha256, else sha1, else md5, else
+A *file* is identified by the best key its event carries (sha256, else sha512, sha1, md5, else
 pdq). A file's category is the most severe of all its events' matches (A > B > C >
 uncategorised > non-pertinent); a file with no match is *unknown*. The earliest upload of an
 unknown file in the delivery marks its uploader as a possible producer.

@@ -68,6 +68,7 @@ class MatchMethod(StrEnum):
     MD5 = "md5"
     SHA1 = "sha1"
     SHA256 = "sha256"
+    SHA512 = "sha512"
     PDQ = "pdq"
 
 

@@ -3,7 +3,11 @@
 Each action is a ``subject_action`` row plus an audit event, and takes effect at once: the
 operation's subjects are rebuilt from the stored links and every action still in force. The
 resolve stage applies the same actions again after each automatic clustering, so they
-survive re-runs. ``undo`` marks an action reverted (never deletes it) and rebuilds.
+survive re-runs. ``undo`` marks an action reverted (never deletes it) and rebuilds, giving
+the subjects it restores their original labels (each action's audit event records the
+subjects it replaced under ``was``). Attribution and assessment of the changed subjects are
+refreshed by :func:`safeguard.refresh.refresh_subjects`, which the CLI runs after each
+action.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from safeguard.resolve.netstore import rebuild_network
 from safeguard.resolve.stage import rebuild_subjects
 from safeguard.store import audit
 from safeguard.store.db import Store
-from safeguard.store.models import SubjectAction
+from safeguard.store.models import AuditEvent, SubjectAction
 
 __all__ = ["ActionResult", "merge", "split", "subject_of_accounts", "undo"]
 
@@ -30,6 +34,7 @@ class ActionResult:
     audit_event_id: int
     subjects: int
     labels: tuple[str, ...]  # labels of the subjects now holding the action's accounts
+    operation_id: int = 0
 
 
 def _need_justification(justification: str) -> str:
@@ -82,14 +87,36 @@ def _record(
     return action
 
 
+def _holding(conn: Connection, op_id: int, account_ids: Sequence[int]) -> dict[str, list[int]]:
+    """Label → every account of each subject holding one of ``account_ids``."""
+    labels = sorted(set(subject_of_accounts(conn, op_id, account_ids).values()))
+    return {label: sorted(_members(conn, op_id, label)) for label in labels}
+
+
+def _replaced(session: Session, action: SubjectAction) -> dict[frozenset[int], str]:
+    """The subjects ``action`` replaced (its audit event's ``was``): account set → label."""
+    event = session.scalar(
+        select(AuditEvent).where(
+            AuditEvent.target == f"subject_action:{action.id}",
+            AuditEvent.action == f"subject.{action.action}",
+        )
+    )
+    was = (event.detail or {}).get("was") if event is not None else None
+    return {frozenset(int(a) for a in ids): str(label) for label, ids in (was or {}).items()}
+
+
 def _rebuild_and_audit(
-    session: Session, action: SubjectAction, detail: dict[str, object]
+    session: Session,
+    action: SubjectAction,
+    detail: dict[str, object],
+    prefer: dict[frozenset[int], str] | None = None,
 ) -> ActionResult:
     conn = session.connection()
     op_id = action.operation_id
-    rebuilt = rebuild_subjects(conn, op_id)
-    rebuild_network(conn, op_id)
     accounts = [int(a) for a in action.account_ids]
+    was = _holding(conn, op_id, accounts)
+    rebuilt = rebuild_subjects(conn, op_id, prefer)
+    rebuild_network(conn, op_id)
     labels = tuple(sorted(set(subject_of_accounts(conn, op_id, accounts).values())))
     event = audit.append(
         session,
@@ -101,10 +128,11 @@ def _rebuild_and_audit(
             "accounts": accounts,
             "justification": action.justification,
             "now": list(labels),
+            "was": was,
             **detail,
         },
     )
-    return ActionResult(action.id, event.id, rebuilt.subjects, labels)
+    return ActionResult(action.id, event.id, rebuilt.subjects, labels, op_id)
 
 
 def _apply(
@@ -164,4 +192,5 @@ def undo(store: Store, action_id: int, *, justification: str, author: str) -> Ac
         )
         action.reverted_by = record.id
         session.flush()
-        return _rebuild_and_audit(session, record, {"undoes": action.id, "was": action.action})
+        detail = {"undoes": action.id, "undone": action.action}
+        return _rebuild_and_audit(session, record, detail, _replaced(session, action))

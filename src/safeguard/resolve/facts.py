@@ -22,7 +22,7 @@ class IdentifierGroup:
     kind: str
     norm: str
     account_ids: tuple[int, ...]
-    via: str = "norm"  # or "alt_norm": the provider-specific looser form
+    via: str = "norm"  # "alt_norm": the provider's looser form; "reading": a phone re-read
 
 
 @dataclass(frozen=True)

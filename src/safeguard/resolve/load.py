@@ -36,7 +36,7 @@ WITH ids AS (
          CASE WHEN i.kind = 'email' THEN COALESCE(i.alt_norm, i.norm) ELSE i.norm END AS k,
          i.account_id AS account_id
   FROM identifier i JOIN account a ON a.id = i.account_id
-  WHERE a.operation_id = :op AND i.kind IN ('email', 'phone', 'device_id', 'payment_ref')
+  WHERE a.operation_id = :op AND i.kind IN ('email', 'device_id', 'payment_ref')
 ), shared AS (
   SELECT kind, k FROM ids GROUP BY kind, k HAVING COUNT(DISTINCT account_id) > 1
 )
@@ -79,8 +79,15 @@ def load_account_ids(conn: Connection, op_id: int) -> list[int]:
 
 
 def load_identifier_groups(conn: Connection, op_id: int) -> list[IdentifierGroup]:
-    """Groups of accounts sharing an email (or its provider form), phone, device id or
-    payment reference."""
+    """Groups of accounts sharing an email (or its provider form), phone reading, device id
+    or payment reference (phones: :func:`safeguard.resolve.phones.load_phone_groups`)."""
+    from safeguard.resolve.phones import load_phone_groups
+
+    groups = _sql_groups(conn, op_id) + load_phone_groups(conn, op_id)
+    return sorted(groups, key=lambda g: (g.kind, g.norm))
+
+
+def _sql_groups(conn: Connection, op_id: int) -> list[IdentifierGroup]:
     groups: list[IdentifierGroup] = []
     key: tuple[str, str] | None = None
     members: list[int] = []
@@ -110,13 +117,17 @@ def _seconds(value: Any) -> float:
     return stamp.timestamp()
 
 
-def anonymous_ip_checker(path: Path | None) -> Callable[[str], bool]:
-    """True for an IP the MaxMind Anonymous-IP database lists (VPN, Tor, proxy, hosting)."""
-    if path is None or not path.is_file():
-        return lambda ip: False
-    import maxminddb
+def anonymous_ip_checker(path: Path | None) -> Callable[[str], bool] | None:
+    """True for an IP the MaxMind Anonymous-IP database lists (VPN, Tor, proxy, hosting).
 
-    reader = maxminddb.open_database(str(path))
+    ``None`` when no database is configured (the caller warns); a configured database that
+    cannot be opened raises :class:`safeguard.errors.ConfigError`.
+    """
+    if path is None:
+        return None
+    from safeguard.attribute.geolocators.maxmind import open_reader
+
+    reader = open_reader(path, "SAFEGUARD_GEOIP_ANONYMOUS")
 
     def check(ip: str) -> bool:
         try:

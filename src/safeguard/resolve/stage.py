@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import Connection, text
@@ -85,9 +85,7 @@ def _links(
             f"{g.kind}:{g.norm}",
         )
     with rec.timed("weak"):
-        census = load_ip_windows(
-            conn, op_id, cfg.max_ip_accounts, anonymous_ip_checker(settings.geoip_anonymous)
-        )
+        census = load_ip_windows(conn, op_id, cfg.max_ip_accounts, _anonymous(settings, rec))
         facts = load_account_facts(conn, op_id, census.windows)
         blocks = candidate_pairs(facts.values(), cfg.max_block)
         weak = weak_links(facts, blocks.pairs, threshold=cfg.weak_threshold)
@@ -103,6 +101,18 @@ def _links(
         weak_candidates=len(blocks.pairs),
     )
     return [*strong, *weak]
+
+
+def _anonymous(settings: Settings, rec: RunRecorder) -> Callable[[str], bool]:
+    checker = anonymous_ip_checker(settings.geoip_anonymous)
+    if checker is not None:
+        return checker
+    rec.warn(
+        "anonymous-ip-unavailable",
+        "SAFEGUARD_GEOIP_ANONYMOUS is not set: VPN, Tor, proxy and hosting IPs are not "
+        "excluded from shared-IP links",
+    )
+    return lambda _ip: False
 
 
 def _store_links(conn: Connection, op_id: int, links: Iterable[Link]) -> None:
@@ -123,11 +133,14 @@ class Rebuilt:
     changes: SubjectChanges
 
 
-def rebuild_subjects(conn: Connection, op_id: int) -> Rebuilt:
-    """Subjects from the stored accepted links and the analysts' actions still in force."""
+def rebuild_subjects(
+    conn: Connection, op_id: int, prefer: Mapping[frozenset[int], str] | None = None
+) -> Rebuilt:
+    """Subjects from the stored accepted links and the analysts' actions still in force
+    (``prefer``: labels to give back to exactly these account sets, see ``write_subjects``)."""
     accounts = load_account_ids(conn, op_id)
     groups = partition(accounts, load_accepted_pairs(conn, op_id), load_actions(conn, op_id))
-    return Rebuilt(len(accounts), len(groups), write_subjects(conn, op_id, groups))
+    return Rebuilt(len(accounts), len(groups), write_subjects(conn, op_id, groups, prefer))
 
 
 def run(

@@ -3,13 +3,14 @@
 A subject whose set of accounts is exactly the same as before keeps its row, so assessments,
 attributions and packages that point at it stay valid. A new or changed subject gets the
 label of the old subject that held its lowest account (when still free), otherwise the next
-free number, so labels are stable for the same input and across analysts' splits and merges.
+free number, so labels are stable for the same input and across analysts' splits and merges;
+an undo passes the labels the undone action replaced, so they come back.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, bindparam, text
@@ -132,12 +133,18 @@ def _next_number(labels: Sequence[str]) -> int:
 
 
 def _new_labels(
-    groups: list[list[int]], old_label_of: dict[int, str], taken: set[str], start: int
+    groups: list[list[int]],
+    old_label_of: dict[int, str],
+    taken: set[str],
+    start: int,
+    prefer: Mapping[frozenset[int], str],
 ) -> list[str]:
     out: list[str] = []
     number = start
     for group in groups:
-        label = old_label_of.get(group[0])
+        label = prefer.get(frozenset(group))
+        if label is None or label in taken:
+            label = old_label_of.get(group[0])
         if label is None or label in taken:
             label = format_label(number)
             number += 1
@@ -146,8 +153,17 @@ def _new_labels(
     return out
 
 
-def write_subjects(conn: Connection, op_id: int, groups: list[list[int]]) -> SubjectChanges:
-    """Make the operation's subjects exactly ``groups`` (each a sorted list of account ids)."""
+def write_subjects(
+    conn: Connection,
+    op_id: int,
+    groups: list[list[int]],
+    prefer: Mapping[frozenset[int], str] | None = None,
+) -> SubjectChanges:
+    """Make the operation's subjects exactly ``groups`` (each a sorted list of account ids).
+
+    A new group whose accounts are exactly a set in ``prefer`` takes that label when free
+    (an undo gives the subjects it restores their original labels).
+    """
     labels, members = _current(conn, op_id)
     by_set = {frozenset(m): sid for sid, m in members.items() if m}
     changes = SubjectChanges()
@@ -159,7 +175,8 @@ def write_subjects(conn: Connection, op_id: int, groups: list[list[int]]) -> Sub
     still_there = _retire(conn, obsolete, changes)
     changes.retained_with_records = sorted(labels[s] for s in still_there)
     taken = {labels[s] for s in kept_ids | still_there}
-    new_labels = _new_labels(fresh, old_label_of, taken, _next_number(list(labels.values())))
+    start = _next_number(list(labels.values()))
+    new_labels = _new_labels(fresh, old_label_of, taken, start, prefer or {})
     now = ts_text(utcnow())
     bulk_insert(
         conn,

@@ -13,6 +13,7 @@ from safeguard.errors import ConfigError
 from safeguard.progress import NULL_PROGRESS, Progress
 from safeguard.synth.account_tables import write_accounts, write_identifiers
 from safeguard.synth.accounts import Accounts, draw_accounts
+from safeguard.synth.cybertip import write_cybertipline
 from safeguard.synth.enrichment import write_checks, write_register
 from safeguard.synth.events import EventContext, event_counts
 from safeguard.synth.geoipdb import write_geoip
@@ -42,6 +43,7 @@ class SynthSummary:
     uk_persons: int
     rows: dict[str, int] = field(default_factory=dict)
     bad_rows: dict[str, int] = field(default_factory=dict)
+    cybertipline_reports: int = 0
     seconds: float = 0.0
 
     @property
@@ -147,6 +149,13 @@ def generate(
     counts = event_counts(rng, w.persons, w.acc, events_per_account)
     ctx = EventContext(seed, w.persons, w.acc, w.net, universe, lex, bad_rows, counts)
     _write_events(ctx, delivery, summary, progress)
+    with progress.task("Writing CyberTipline reports", total=1) as task:
+        # a stream of its own, so the other outputs do not change with it
+        summary.cybertipline_reports = write_cybertipline(
+            out / "cybertipline", np.random.default_rng([seed, 1]), (w.persons, w.acc, w.net),
+            universe,
+        )  # fmt: skip
+        task.advance()
     with progress.task("Checksums and ground truth", total=2) as task:
         write_manifest(delivery, list(DELIVERY_TABLES))
         task.advance()
@@ -175,6 +184,7 @@ def _write_synth_json(
             "accounts": summary.accounts, "persons": summary.persons,
             "uk_persons": summary.uk_persons, "events": summary.events,
             "known_files": known, "unknown_files": unknown,
+            "cybertipline_reports": summary.cybertipline_reports,
             "rows": summary.rows,
         },
         "bad_rows": summary.bad_rows,

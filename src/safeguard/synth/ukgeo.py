@@ -12,7 +12,7 @@ from shapely.geometry.base import BaseGeometry
 
 from safeguard.refdata import uk
 
-__all__ = ["force_point", "force_towns", "primary_districts"]
+__all__ = ["force_centre", "force_point", "force_towns", "neighbour_forces", "primary_districts"]
 
 #: Forces outside the England & Wales boundary file: (town, latitude, longitude).
 _FIXED_TOWNS: dict[str, tuple[tuple[str, float, float], ...]] = {
@@ -79,3 +79,27 @@ def force_point(rng: np.random.Generator, force_id: str, town: str) -> tuple[flo
         if area.contains(Point(x, y)):
             return round(y, 4), round(x, 4)
     return round(centre.y, 4), round(centre.x, 4)
+
+
+@cache
+def force_centre(force_id: str) -> tuple[float, float]:
+    """A central (latitude, longitude) of the force area (its first town outside E&W)."""
+    if force_id in _FIXED_TOWNS:
+        _, lat, lon = _FIXED_TOWNS[force_id][0]
+        return lat, lon
+    centre = _areas()[force_id].representative_point()
+    return round(centre.y, 4), round(centre.x, 4)
+
+
+@cache
+def neighbour_forces(force_id: str, k: int = 4) -> tuple[str, ...]:
+    """The ``k`` other forces whose centres are nearest this force's centre."""
+    lat, lon = force_centre(force_id)
+    scale = np.cos(np.radians(lat))
+
+    def distance(other: str) -> float:
+        o_lat, o_lon = force_centre(other)
+        return float(np.hypot(o_lat - lat, (o_lon - lon) * scale))
+
+    others = sorted((f for f in primary_districts() if f != force_id), key=distance)
+    return tuple(others[:k])

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from fastapi import Path
 from pydantic import BaseModel, Field
 
 __all__ = [
@@ -19,8 +20,12 @@ __all__ = [
     "MeOut",
     "PackageOut",
     "QueueItemOut",
+    "RecordId",
     "UserOut",
 ]
+
+#: A record id in a path: a positive 63-bit integer (larger ones are no record's, not a 500).
+RecordId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 #: Largest batch one ``POST /api/v1/match`` call may carry.
 MAX_MATCH_BATCH = 1000
@@ -99,13 +104,13 @@ class AuditVerifyOut(BaseModel):
 
 
 class HashIn(BaseModel):
-    kind: Literal["md5", "sha1", "sha256", "pdq"] | None = Field(
+    kind: Literal["md5", "sha1", "sha256", "sha512", "pdq"] | None = Field(
         None, description="Omit to infer from the length (64 hex digits: sha256 and pdq)."
     )
     value: str = Field(
         ...,
-        pattern="^([0-9a-fA-F]{32}|[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$",
-        description="Hex: 32 digits md5, 40 sha1, 64 sha256 or pdq.",
+        pattern="^([0-9a-fA-F]{32}|[0-9a-fA-F]{40}|[0-9a-fA-F]{64}|[0-9a-fA-F]{128})$",
+        description="Hex: 32 digits md5, 40 sha1, 64 sha256 or pdq, 128 sha512.",
     )
     quality: int | None = Field(None, ge=0, le=100, description="PDQ quality, if known.")
 

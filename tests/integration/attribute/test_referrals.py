@@ -5,6 +5,7 @@ import io
 import json
 
 import pytest
+from sqlalchemy import insert, select
 from typer.testing import CliRunner
 
 from safeguard.attribute import attribute_subjects, run
@@ -15,10 +16,12 @@ from safeguard.attribute.referrals import (
     referral_list,
     referrals_csv,
     referrals_json,
+    unlocated_list,
 )
 from safeguard.config import Settings
 from safeguard.errors import NotFoundError
 from safeguard.store.db import Store
+from safeguard.store.models import AccountMaterial, Assessment, Subject
 from tests.integration.attribute.conftest import Acct, add_subject, build
 
 ACCOUNTS = [
@@ -39,23 +42,61 @@ def attributed(store: Store, geo_settings: Settings) -> dict[str, int]:
     return ids
 
 
-def test_non_uk_grouped_by_country(store: Store, attributed: dict[str, int]) -> None:
+def test_each_person_once_with_accounts_nested(store: Store, attributed: dict[str, int]) -> None:
     rows = referral_list(store, "op")
     assert [(r.country, r.kind, r.reference) for r in rows] == [
         ("SE", "account", "p:se"),
         ("US", "subject", "S-US"),
-        ("US", "account", "p:=cmd()"),
-        ("US", "account", "p:us2"),
     ]
-    subject = rows[1]
-    assert (subject.accounts, subject.ips, subject.logins) == (2, 2, 13)
-    assert rows[2].subject == "S-US"
-    assert rows[2].phones == "+14155550123"
+    person = rows[1]
+    assert [a.reference for a in person.accounts] == ["p:=cmd()", "p:us2"]
+    assert {a.country for a in person.accounts} == {"US"}
+    assert (person.ips, person.logins, person.phones) == (2, 13, "+14155550123")
     doc = referrals_json("op", rows)
-    assert [(c["country"], c["subjects"], c["accounts"]) for c in doc["countries"]] == [
-        ("SE", 0, 1),
+    assert [(c["country"], c["people"], c["accounts"]) for c in doc["countries"]] == [
+        ("SE", 1, 1),
         ("US", 1, 2),
     ]
+    nested = doc["countries"][1]["entries"][0]["accounts"]
+    assert [a["platform_account_id"] for a in nested] == ["=cmd()", "us2"]
+
+
+def test_tier_and_material_by_category(store: Store, attributed: dict[str, int]) -> None:
+    op_id = store.operation_id("op")
+    with store.transaction() as conn:
+        (sid,) = conn.execute(select(Subject.id).where(Subject.label == "S-US")).one()
+        conn.execute(
+            insert(Assessment).values(
+                operation_id=op_id, subject_id=sid, tier="P2", score=3.0, ruleset_version="t"
+            )
+        )
+        for ref, (a, b, c) in (("=cmd()", (2, 0, 5)), ("us2", (1, 3, 0)), ("se", (0, 0, 4))):
+            conn.execute(
+                insert(AccountMaterial).values(
+                    account_id=attributed[ref], operation_id=op_id, files_a=a, files_b=b, files_c=c
+                )
+            )
+    by_ref = {r.reference: r for r in referral_list(store, "op")}
+    us, se = by_ref["S-US"], by_ref["p:se"]
+    assert (us.tier, us.files_a, us.files_b, us.files_c) == ("P2", 3, 3, 5)
+    assert (se.tier, se.files_a, se.files_b, se.files_c) == ("", 0, 0, 4)
+    table = list(csv.DictReader(io.StringIO(referrals_csv(by_ref.values()))))
+    assert {r["reference"]: (r["tier"], r["files_a"], r["accounts"]) for r in table} == {
+        "p:se": ("", "0", "1"),
+        "S-US": ("P2", "3", "2"),
+    }
+    assert table[1]["account_refs"] == "p:=cmd() p:us2"
+
+
+def test_unlocated_listed_apart(store: Store, attributed: dict[str, int]) -> None:
+    apart = unlocated_list(store, "op")
+    assert [(r.kind, r.reference, r.unlocated) for r in apart] == [
+        ("account", "p:ghost", "no-evidence")
+    ]
+    assert all(r.reference != "p:ghost" for r in referral_list(store, "op"))
+    doc = referrals_json("op", referral_list(store, "op"), apart)
+    assert doc["unlocated"]["people"] == 1
+    assert all(c["country"] for c in doc["countries"])
 
 
 def test_csv_has_stable_columns_and_no_formulas(store: Store, attributed: dict[str, int]) -> None:
@@ -63,7 +104,7 @@ def test_csv_has_stable_columns_and_no_formulas(store: Store, attributed: dict[s
     table = list(csv.reader(io.StringIO(text)))
     assert tuple(table[0]) == CSV_COLUMNS
     cells = [cell for row in table[1:] for cell in row]
-    assert "p:=cmd()" in cells and "'=cmd()" in cells
+    assert "p:=cmd() p:us2" in cells and "'=cmd() us2" in cells  # usernames of S-US
     assert not any(c.startswith(("=", "+", "-", "@")) for c in cells)
 
 
@@ -112,6 +153,9 @@ def test_cli(
     )
     out = runner.invoke(app, ["referrals", "--operation", "op"])
     assert out.output.splitlines()[0] == ",".join(CSV_COLUMNS)
+    assert "p:ghost" not in out.output
+    out = runner.invoke(app, ["referrals", "-o", "op", "--unlocated"])
+    assert [line.split(",")[2] for line in out.output.splitlines()[1:]] == ["p:ghost"]
     out = runner.invoke(app, ["attribution", "show", "uk", "-o", "op", "--json"])
     shown = json.loads(out.output)
     assert isinstance(shown, dict), "one object, like `subjects show --json`"

@@ -140,3 +140,18 @@ def test_subjects_need_account_attribution(store: Store, geo_settings: Settings)
     add_subject(store, "op", "S1", [ids["a1"]])
     with pytest.raises(PipelineError, match="account attribution first"):
         attribute_subjects(store, geo_settings, "op")
+
+
+def test_address_used_by_many_accounts_places_no_force(
+    store: Store, geo_settings: Settings
+) -> None:
+    """The Oxford test address used by 8 accounts (a carrier NAT): GB, but no force from it."""
+    crowd = [Acct(f"c{i}", logins=[("2.125.160.216", 12, 30)]) for i in range(8)]
+    ids = build(store, "op", [*crowd, Acct("own", logins=[("2.125.160.217", 12, 30)])])
+    run(store, geo_settings, "op")
+    rows = _rows(store)
+    shared = rows[ids["c0"]]
+    assert (shared.country, shared.force_id) == ("GB", None)
+    item = next(e for e in shared.evidence if e.get("family") == "ip")
+    assert item["detail"]["shared_by"] == 8 and item["forces"] == []
+    assert rows[ids["own"]].force_id == "thames-valley"

@@ -15,7 +15,11 @@ from safeguard.cli.main import app
 from safeguard.config import Settings
 from safeguard.errors import DeliveryRejected
 from safeguard.ingest import run
-from safeguard.ingest.testing import cybertip_report_xml
+from safeguard.ingest.testing import (
+    cybertip_file_details_xml,
+    cybertip_report_xml,
+    write_cybertip_delivery,
+)
 from safeguard.store.db import Store
 from safeguard.store.models import (
     Account,
@@ -42,19 +46,17 @@ def _report(n: int, **kw: Any) -> str:
         "dateTime": "2020-02-01T10:00:00Z",
         "possibleProxy": "true" if n == 1 else "false",
     }
-    upload = {"ipAddress": "198.51.100.9", "dateTime": "2020-02-03T10:00:00Z"}
-    files = [
-        {
-            "file_id": f"f{n}",
-            "file_name": f"item{n}.jpg",
-            "hashes": {"MD5": MD5, "SHA1": SHA1},
-            "ip_events": [upload],
-        }
-    ]
-    args: dict[str, Any] = {"esp_id": f"u-{n}", "screen_name": f"user{n}", "files": files,
+    args: dict[str, Any] = {"esp_id": f"u-{n}", "screen_name": f"user{n}",
                             "emails": [f"user{n}@example.com"], "ip_events": [ip]}  # fmt: skip
     args.update(kw)
     return cybertip_report_xml(**args)
+
+
+def _file(report_id: str, n: int) -> str:
+    upload = {"ipAddress": "198.51.100.9", "dateTime": "2020-02-03T10:00:00Z"}
+    return cybertip_file_details_xml(report_id, file_id=f"f{n}", file_name=f"item{n}.jpg",
+                                     hashes={"MD5": MD5, "SHA1": SHA1},
+                                     ip_events=[upload])  # fmt: skip
 
 
 def _reports(root: Path, docs: dict[str, str]) -> Path:
@@ -67,10 +69,13 @@ def _reports(root: Path, docs: dict[str, str]) -> Path:
 def test_reports_become_accounts_identifiers_logins_and_uploads(
     tmp_path: Path, store: Store, settings: Settings
 ) -> None:
-    src = _reports(tmp_path / "d", {"r1.xml": _report(1), "r2.xml": _report(2, country="FR")})
+    docs = {"1001": (_report(1), [_file("1001", 1)]),
+            "1002": (_report(2, country="FR"), [_file("1002", 2)])}  # fmt: skip
+    src = write_cybertip_delivery(tmp_path / "d", docs)
     result = run(store, settings, src, "op")
     assert result.created and result.format == "ncmec-cybertipline"
-    assert result.tables["r1.xml"] == {"accepted": 4, "quarantined": 0, "values_dropped": 0}
+    ok = {"accepted": 2, "quarantined": 0, "values_dropped": 0}
+    assert result.tables["1001/report.xml"] == ok and result.tables["1001/file-1.xml"] == ok
     with store.session() as s:
         accounts = {a.platform_account_id: a for a in s.scalars(select(Account))}
         assert set(accounts) == {"u-1", "u-2"}
@@ -86,7 +91,8 @@ def test_reports_become_accounts_identifiers_logins_and_uploads(
             LoginEvent.account_id == a1.id)).all())  # fmt: skip
         assert logins == [("192.0.2.2", "login"), ("198.51.100.9", "upload")]
         fe = s.scalars(select(FileEvent).where(FileEvent.account_id == a1.id)).one()
-        assert (fe.direction, fe.md5, fe.sha1, fe.platform_event_id) == ("upload", MD5, SHA1, "f1")
+        assert (fe.direction, fe.md5, fe.sha1, fe.platform_event_id) == (
+            "upload", MD5, SHA1, "1001:f1")  # fmt: skip
         delivery = s.scalars(select(Delivery)).one()
         assert delivery.platform == "ExampleShare"
     again = run(store, settings, src, "op")
@@ -100,7 +106,8 @@ def test_a_zip_of_many_reports_is_one_delivery(
     archive = tmp_path / "reports.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
         for n in range(60):
-            zf.writestr(f"reports/{n:03}.xml", _report(n))
+            zf.writestr(f"reports/{n + 100}/report.xml", _report(n))
+            zf.writestr(f"reports/{n + 100}/file.xml", _file(str(n + 100), n))
         zf.writestr("reports/readme.txt", "covering note")
     result = run(store, settings, archive, "op")
     assert result.records["reports"] == 60 and _count(store, Account) == 60
@@ -111,11 +118,12 @@ def test_a_zip_of_many_reports_is_one_delivery(
 def test_reports_about_one_user_make_one_account(
     tmp_path: Path, store: Store, settings: Settings
 ) -> None:
-    src = _reports(tmp_path / "d", {"a.xml": _report(5), "b.xml": _report(5, files=[])})
-    run(store, settings, src, "op")
+    docs = {"10": (_report(5), [_file("10", 1)]), "11": (_report(5), [])}
+    run(store, settings, write_cybertip_delivery(tmp_path / "d", docs), "op")
     with store.session() as s:
         account = s.scalars(select(Account)).one()
-        assert account.attributes["cybertip_reports"] == ["a.xml", "b.xml"]
+        assert account.attributes["cybertip_reports"] == ["10/report.xml", "11/report.xml"]
+        assert account.attributes["ncmec_report_ids"] == ["10", "11"]
     assert _count(store, LoginEvent) == 3
 
 
@@ -178,4 +186,4 @@ def test_cli_detects_the_format_and_takes_a_single_report(
     out = CliRunner().invoke(app, ["ingest", str(single), "-o", "op", "--format", "auto", "--json"])
     assert out.exit_code == 0, out.output
     doc = json.loads(out.stdout)
-    assert doc["created"] and doc["tables"]["one.xml"]["accepted"] == 4
+    assert doc["created"] and doc["tables"]["one.xml"]["accepted"] == 2

@@ -155,3 +155,43 @@ def test_evidence_shows_what_disagreed() -> None:
     assert by_country["ES"]["disagrees_on"] == "country"
     assert by_country["GB"]["agreement"] == "agrees"
     assert {"country": "ES", "share": result.alternatives[0]["share"]} == result.alternatives[0]
+
+
+def _coarse_ip(lat: float, lon: float, radius_km: float) -> Evidence:
+    """A UK IP whose location circle (``accuracy_radius``) holds several forces."""
+    from safeguard.attribute.places import forces_near
+
+    forces = forces_near(lat, lon, radius_km)
+    item = ip("GB", logins=12, days=30)
+    return Evidence(**{**item.__dict__, "forces": forces})
+
+
+def test_coarse_ip_near_oxford_corroborates_postcode_ox1() -> None:
+    """Postcode OX1 and an IP near Oxford, 100 km radius: the circle holds Thames Valley
+    (weighted towards its centre, half of it), so it agrees: two strong sources, high."""
+    coarse = _coarse_ip(51.75, -1.26, 100)
+    level, g = confidence(postcode(("thames-valley", 1.0)), coarse)
+    assert g.conflicting == () and g.agreeing == ("ip", "postcode")
+    assert level is Confidence.HIGH
+
+
+def test_coarse_ip_whose_area_holds_the_force_is_no_conflict() -> None:
+    """An IP circle centred near Bath holds part of Thames Valley (13 % of it): it points
+    mostly elsewhere but does not exclude the postcode's force, so it is no conflict; one
+    agreeing strong family gives medium (counted as a conflict, it gave low)."""
+    coarse = _coarse_ip(51.45, -2.0, 100)
+    assert 0 < dict(coarse.forces)["thames-valley"] < 0.25
+    oxford = postcode(("thames-valley", 1.0))
+    level, g = confidence(oxford, coarse)
+    assert g.conflicting == () and g.agreeing == ("postcode",)
+    assert level is Confidence.MEDIUM
+    found = attribute_items([(oxford, {}), (coarse, {})], REF)
+    ip_entry = next(e for e in found.evidence if e.get("family") == "ip")
+    assert ip_entry["agreement"] == "partly-agrees" and ip_entry["disagrees_on"] is None
+
+
+def test_coarse_ip_pointing_elsewhere_still_conflicts() -> None:
+    """An IP circle around Newcastle holds no part of Thames Valley: it disagrees."""
+    level, g = confidence(postcode(("thames-valley", 1.0)), _coarse_ip(54.97, -1.61, 100))
+    assert g.conflicting == ("ip",)
+    assert level is Confidence.LOW

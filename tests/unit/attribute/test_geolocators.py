@@ -87,7 +87,7 @@ def test_unknown_and_malformed_ips_give_nothing(geo_settings: Settings) -> None:
     assert city.locate(_ips("8.8.8.8", "not-an-ip", "214.1.1.1")) == []
 
 
-def test_anonymous_ips_weigh_little(geo_settings: Settings) -> None:
+def test_anonymous_ips_carry_no_location_weight(geo_settings: Settings) -> None:
     facts = _ips("81.2.69.142", "2.125.160.216")
     items = MaxMindCity.from_settings(geo_settings).locate(facts)
     out = MaxMindAnonymous.from_settings(geo_settings).apply(facts, items)
@@ -96,7 +96,7 @@ def test_anonymous_ips_weigh_little(geo_settings: Settings) -> None:
     assert vpn.anonymous
     assert vpn.detail["anonymous"] is True
     assert "tor_exit_node" in vpn.detail["anonymity"]
-    assert vpn.weight == pytest.approx(4 * ANONYMOUS_FACTOR)
+    assert vpn.weight == ANONYMOUS_FACTOR == 0.0
     assert not by_ip["2.125.160.216"].anonymous
     assert by_ip["2.125.160.216"].weight == 4.0
 
@@ -156,3 +156,22 @@ def test_sources_keep_earlier_evidence() -> None:
     out = PhoneGeolocator().apply(AccountFacts(1, phones=("+14155550123",)), [earlier])
     assert out[0] is earlier
     assert len(out) == 2
+
+
+def test_address_shared_by_many_accounts_places_a_country_only(tmp_path: Path) -> None:
+    """A carrier NAT is located at the carrier's hub, not at its users: when more of the
+    operation's accounts than SHARED_IP_ACCOUNTS used it, it gives the country only."""
+    from safeguard.attribute.geolocators.maxmind import SHARED_IP_ACCOUNTS
+    from tests.support.mmdb import city, write_mmdb
+
+    db = write_mmdb(
+        tmp_path / "City.mmdb", "GeoIP2-City", {"90.1.2.0/24": city("GB", 51.51, -0.59, 20)}
+    )
+    locator = MaxMindCity.from_settings(Settings(geoip_city=db))
+    home = IpUse("90.1.2.3", 12, T0, T0 + timedelta(days=30), accounts=SHARED_IP_ACCOUNTS)
+    carrier = IpUse("90.1.2.4", 12, T0, T0 + timedelta(days=30), accounts=40)
+    by_ip = {i.detail["ip"]: i for i in locator.locate(AccountFacts(1, ips=(home, carrier)))}
+    assert by_ip["90.1.2.3"].forces and by_ip["90.1.2.3"].forces[0][0] == "thames-valley"
+    assert (by_ip["90.1.2.4"].country, by_ip["90.1.2.4"].forces) == ("GB", ())
+    assert by_ip["90.1.2.4"].detail["basis"] == "shared"
+    assert by_ip["90.1.2.4"].detail["shared_by"] == 40

@@ -14,6 +14,7 @@ from safeguard.ingest.normalise import (
     normalise_postcode,
     normalise_username,
     parse_timestamp,
+    phone_readings,
 )
 
 
@@ -47,10 +48,38 @@ def test_gmail_variants_share_the_loose_form() -> None:
         ("(202) 555-0143", "US", "+12025550143"),
         ("12", None, None),
         ("call me", None, None),
+        ("020 7946 0018 ext. 12", None, "+442079460018"),
+        ("+44 20 7946 0018 x12", None, "+442079460018"),
+        ("020 7946 0018 #12", None, "+442079460018"),
+        ("0033 1 42 68 53 00", None, "+33142685300"),
+        ("011 33 1 42 68 53 00", None, "+33142685300"),
+        ("011 44 20 7946 0018", "US", "+442079460018"),
+        ("0113 496 0000", None, "+441134960000"),  # Leeds, not an 011 prefix
     ],
 )
 def test_phone(raw: str, region: str | None, expected: str | None) -> None:
     assert normalise_phone(raw, region) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["+44 7700 900abc", "07700 9OO123", "0800 FLOWERS", "+1 800 GOT JUNK", "07700 ９OO123"],
+)
+def test_phone_with_letters_is_no_number(raw: str) -> None:
+    """Keypad letters are never turned into digits (``abc`` is not ``222``)."""
+    assert normalise_phone(raw, "GB") is None
+    assert normalise_phone(raw, "NZ") is None
+    assert phone_readings(raw, ("NZ", "US")) == ()
+
+
+def test_national_number_is_read_where_it_is_valid() -> None:
+    """NZ mobile ``021 123 4567``: valid in NZ only, so a UK-declared account whose IPs are
+    in NZ reads it as NZ; a number valid nowhere keeps each possible reading."""
+    assert normalise_phone("021 123 4567", "NZ") == "+64211234567"
+    assert phone_readings("021 123 4567", ("GB", "NZ")) == ("+64211234567",)
+    assert normalise_phone("07400 123456", "NZ") == "+447400123456"  # GB mobile, valid
+    assert phone_readings("07700 900999", ("NZ",)) == ("+647700900999", "+447700900999")
+    assert phone_readings("+44 7700 900999", ("NZ",)) == ("+447700900999",)
 
 
 @pytest.mark.parametrize(

@@ -90,25 +90,49 @@ def _home_ip(truth: dict[str, Any], tables: Rows) -> dict[str, str]:
     }
 
 
-def test_uk_home_ranges_map_to_the_persons_true_force(
+def test_uk_home_ranges_are_located_with_a_real_databases_error(
     operation: Path, truth: dict[str, Any], tables: Rows
 ) -> None:
+    """Home ranges are coarse or wrong as real GeoIP is: not the ground truth written out."""
     city = maxminddb.open_database(str(operation / "geoip" / "Synth-City.mmdb"))
     assert city.metadata().database_type == "GeoIP2-City"
     homes = _home_ip(truth, tables)
     shares = uk.district_shares()
-    checked = 0
+    seen: Counter[str] = Counter()
     for person in truth["persons"]:
         if person["country"] != "GB" or person["person_id"] not in homes:
             continue
         record: Any = city.get(homes[person["person_id"]])
         assert record["country"]["iso_code"] == "GB"
+        radius = record["location"]["accuracy_radius"]
         if "postal" in record:
-            assert shares[record["postal"]["code"]][0].force_id == person["force_id"]
-            assert record["city"]["names"]["en"]
-            checked += 1
-    assert checked > 50
+            right = shares[record["postal"]["code"]][0].force_id == person["force_id"]
+            seen["postal-right" if right else "postal-wrong"] += 1
+            assert radius <= 50 and record["city"]["names"]["en"]
+        else:
+            seen["coarse" if radius <= 100 else "country-only"] += 1
+    n = sum(seen.values())
+    assert n > 100
+    assert 0.35 < (seen["postal-right"] + seen["postal-wrong"]) / n < 0.75
+    assert 0 < seen["postal-wrong"] < 0.2 * (seen["postal-right"] + seen["postal-wrong"])
+    assert 0.1 < seen["coarse"] / n < 0.45 and 0.05 < seen["country-only"] / n < 0.4
     assert {p["district"] for p in truth["persons"]} & set(BORDER_DISTRICTS)
+
+
+def test_uk_mobile_ranges_are_located_at_a_carrier_hub(operation: Path) -> None:
+    city = maxminddb.open_database(str(operation / "geoip" / "Synth-City.mmdb"))
+    hubs = {"London", "Slough", "Manchester", "Birmingham", "Glasgow"}
+    mobile = [
+        rec
+        for _, rec in city
+        if isinstance(rec, dict)
+        and rec["country"]["iso_code"] == "GB"
+        and "subdivisions" not in rec
+        and "city" in rec
+    ]
+    assert mobile
+    assert {r["city"]["names"]["en"] for r in mobile} <= hubs
+    assert all("postal" not in r for r in mobile)
 
 
 def test_logins_cover_many_countries_anonymous_exits_and_ipv6(

@@ -58,7 +58,7 @@ _BUILT_IN = (
     ),
     GeolocatorSpec(
         "maxmind-anonymous",
-        "modifier: VPN/Tor/hosting/proxy IPs weigh little (MaxMind Anonymous-IP DB)",
+        "modifier: VPN/Tor/hosting/proxy IPs carry no location weight (MaxMind Anonymous-IP DB)",
         True,
         MaxMindAnonymous.from_settings,
     ),

@@ -43,9 +43,10 @@ class SourceGeolocator(ABC):
 class GeolocatorSpec:
     """A registered geolocator: its name, what it does, and how to build it.
 
-    ``build`` raises :class:`safeguard.errors.ConfigError` when the geolocator cannot run
-    with these settings (e.g. its database is not configured); the stage then skips it with
-    a warning.
+    ``build`` raises :class:`safeguard.errors.NotConfigured` when the geolocator's database
+    is not configured (the stage then skips it with a warning) and
+    :class:`safeguard.errors.ConfigError` when it is configured but unusable (the stage
+    stops: a silent skip would quietly move people).
     """
 
     name: str

@@ -13,16 +13,27 @@ from safeguard.attribute.facts import AccountFacts, Evidence, IpUse
 from safeguard.attribute.geolocators.base import SourceGeolocator
 from safeguard.attribute.places import ForceCandidates, forces_for_postcode, forces_near
 from safeguard.config import Settings
-from safeguard.errors import ConfigError
+from safeguard.errors import ConfigError, NotConfigured
 
-__all__ = ["ANONYMOUS_FACTOR", "MaxMindAnonymous", "MaxMindCity", "open_reader"]
+__all__ = [
+    "ANONYMOUS_FACTOR",
+    "SHARED_IP_ACCOUNTS",
+    "MaxMindAnonymous",
+    "MaxMindCity",
+    "open_reader",
+]
 
-#: An anonymous (VPN, Tor, hosting, proxy) login weighs this much of an ordinary one.
-ANONYMOUS_FACTOR = 0.05
+#: An anonymous (VPN, Tor, hosting, proxy) login's weight as a share of an ordinary one's:
+#: none. An anonymiser's location is the exit's, not its user's; the item stays in the
+#: evidence, flagged, to explain why the login placed nobody.
+ANONYMOUS_FACTOR = 0.0
 #: A location less precise than this (km) places a country but no force.
 MAX_FORCE_RADIUS_KM = 100
 #: Radius assumed when a record has a location but no ``accuracy_radius``.
 DEFAULT_RADIUS_KM = 25
+#: An address used by more of the operation's accounts than this is shared infrastructure
+#: (a mobile carrier's NAT, located at the carrier's hub, not at its users): country only.
+SHARED_IP_ACCOUNTS = 4
 _FLAGS = (
     "is_anonymous_vpn",
     "is_tor_exit_node",
@@ -33,13 +44,19 @@ _FLAGS = (
 
 
 def open_reader(path: Path | None, setting: str) -> maxminddb.Reader:
-    """Open a MaxMind database, or explain which setting to fix."""
+    """Open a MaxMind database, or explain which setting to fix.
+
+    Raises :class:`NotConfigured` when ``path`` is unset and :class:`ConfigError` when the
+    configured file cannot be opened as a MaxMind database.
+    """
     if path is None:
-        raise ConfigError(f"{setting} is not set")
+        raise NotConfigured(f"{setting} is not set")
+    if not path.is_file():
+        raise ConfigError(f"{setting}: no such file {path}")
     try:
         return maxminddb.open_database(str(path))
     except (OSError, maxminddb.InvalidDatabaseError, ValueError) as exc:
-        raise ConfigError(f"{setting}: cannot open MaxMind database {path}: {exc}") from exc
+        raise ConfigError(f"{setting}: {path} is not a readable MaxMind database") from exc
 
 
 def _lookup(reader: maxminddb.Reader, ip: str) -> Mapping[str, Any] | None:
@@ -126,12 +143,16 @@ class MaxMindCity(SourceGeolocator):
 
     def _item(self, use: IpUse, place: _Place) -> Evidence:
         detail = {"ip": use.ip, "logins": use.logins, **place.detail}
+        forces = place.forces
+        if use.accounts > SHARED_IP_ACCOUNTS:
+            detail.update(shared_by=use.accounts, basis="shared")
+            forces = ()
         return Evidence(
             source=self.name,
             family="ip",
             country=place.country,
             detail=detail,
-            forces=place.forces,
+            forces=forces,
             weight=float(use.logins),
             observations=use.logins,
             first=use.first,
@@ -148,7 +169,7 @@ class MaxMindCity(SourceGeolocator):
 
 
 class MaxMindAnonymous:
-    """Modifier: logins from VPN, Tor, hosting or proxy addresses weigh little."""
+    """Modifier: logins from VPN, Tor, hosting or proxy addresses carry no location weight."""
 
     name = "maxmind-anonymous"
 

@@ -14,9 +14,10 @@ __all__ = ["HashdeepFormat", "HashsumFormat", "PlainListFormat"]
 
 _HASHDEEP_ALGOS = {"md5": "md5", "sha1": "sha1", "sha256": "sha256"}
 #: GNU ``<hex>  name`` / ``<hex> *name`` and BSD ``MD5 (name) = <hex>``.
-_GNU = re.compile(r"^\\?([0-9A-Fa-f]{32}|[0-9A-Fa-f]{40}|[0-9A-Fa-f]{64}) [ *](.*)$")
-_BSD = re.compile(r"^(MD5|SHA1|SHA256) \((.*)\) = ([0-9A-Fa-f]+)$")
-_BARE = re.compile(r"^[0-9A-Fa-f]{32}$|^[0-9A-Fa-f]{40}$|^[0-9A-Fa-f]{64}$")
+_DIGEST = "[0-9A-Fa-f]{32}|[0-9A-Fa-f]{40}|[0-9A-Fa-f]{64}|[0-9A-Fa-f]{128}"
+_GNU = re.compile(rf"^\\?({_DIGEST}) [ *](.*)$")
+_BSD = re.compile(r"^(MD5|SHA1|SHA256|SHA512) \((.*)\) = ([0-9A-Fa-f]+)$")
+_BARE = re.compile(r"^[0-9A-Fa-f]{32}$|^[0-9A-Fa-f]{40}$|^[0-9A-Fa-f]{64}$|^[0-9A-Fa-f]{128}$")
 
 
 def _content_lines(path: Path) -> Iterator[tuple[int, str]]:
@@ -66,10 +67,11 @@ def _hashdeep_row(text: str, columns: list[str], where: str) -> ParsedEntry:
 
 
 class HashsumFormat(HashSetFormat):
-    """Output of md5sum, sha1sum or sha256sum (GNU or BSD ``--tag`` style); 64 hex = SHA-256."""
+    """Output of md5sum, sha1sum, sha256sum or sha512sum (GNU or BSD ``--tag`` style);
+    64 hex = SHA-256, 128 = SHA-512."""
 
     name = "hashsum"
-    description = "md5sum / sha1sum / sha256sum output (<hex>  <name>)"
+    description = "md5sum / sha1sum / sha256sum / sha512sum output (<hex>  <name>)"
 
     def sniff(self, path: Path, head: bytes) -> bool:
         lines = _first_content(head)
@@ -90,10 +92,10 @@ class HashsumFormat(HashSetFormat):
 
 
 class PlainListFormat(HashSetFormat):
-    """One md5, sha1 or sha256 hex digest per line (by length); ``#`` comments allowed."""
+    """One md5, sha1, sha256 or sha512 hex digest per line (by length); ``#`` comments allowed."""
 
     name = "plain"
-    description = "plain list, one md5/sha1/sha256 hex digest per line"
+    description = "plain list, one md5/sha1/sha256/sha512 hex digest per line"
 
     def sniff(self, path: Path, head: bytes) -> bool:
         lines = _first_content(head)

@@ -24,7 +24,7 @@ def _require(path: Path, columns: set[str], needed: set[str], what: str) -> None
 
 
 class SafeguardCsvFormat(HashSetFormat):
-    """Our own CSV: ``md5,sha1,sha256,pdq,category,victim_identified,series,note``."""
+    """Our own CSV: ``md5,sha1,sha256,sha512,pdq,category,victim_identified,series,note``."""
 
     name = "safeguard-csv"
     description = "Safeguard CSV (md5, sha1, sha256, pdq, category, victim_identified, ...)"
@@ -45,6 +45,7 @@ class SafeguardCsvFormat(HashSetFormat):
                 md5=norm_hex(row.get("md5"), "md5", where),
                 sha1=norm_hex(row.get("sha1"), "sha1", where),
                 sha256=norm_hex(row.get("sha256"), "sha256", where),
+                sha512=norm_hex(row.get("sha512"), "sha512", where),
                 pdq=norm_hex(row.get("pdq"), "pdq", where),
                 source_category=_cell(row, "category"),
                 victim_identified=parse_bool(

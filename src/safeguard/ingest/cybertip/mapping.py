@@ -1,17 +1,21 @@
 """One CyberTipline report (an :class:`XmlElement` tree) -> our records, checked.
 
 Pure: no store, no files. A report becomes one account of the reporting service (the
-reporter's ESP name is the platform, ``espIdentifier`` or else ``screenName`` the account
-id), its identifiers, its IP capture events (logins) and its file events (uploads). A report
-without a reporting service or a reported user's id is refused.
+provider named by the delivery, else one named in the report, is the platform;
+``espIdentifier`` or else ``screenName`` the account id), its identifiers, its IP capture
+events (logins), its file events (uploads) and a record of the report itself. A report
+without a reporting service or a reported user's id is refused. A separate ``fileDetails``
+document maps with :func:`map_file_document` and joins its report later.
 """
 
 from __future__ import annotations
 
-from safeguard.ingest.cybertip.files import map_files
+from safeguard.ingest.cybertip.extras import map_record
+from safeguard.ingest.cybertip.files import map_file, map_files
 from safeguard.ingest.cybertip.model import (
     MAX_ID,
     PERSON,
+    FileRecord,
     MappedReport,
     Problem,
     text,
@@ -21,13 +25,15 @@ from safeguard.ingest.cybertip.person import map_person
 from safeguard.ingest.reasons import Reason
 from safeguard.ingest.xmltree import XmlElement
 
-__all__ = ["map_report"]
+__all__ = ["PLATFORM_PATHS", "map_file_document", "map_report", "report_id_of"]
 
-_PLATFORM_PATHS = ("reporter/espName", "reporter/companyName", "reporter/reportingPerson/company")
+#: In-report names of the provider, used when the delivery does not name it.
+PLATFORM_PATHS = ("incidentSummary/platform", "reporter/espName", "reporter/companyName",
+                  "reporter/reportingPerson/company")  # fmt: skip
 
 
 def _platform(root: XmlElement) -> str | None:
-    for path in _PLATFORM_PATHS:
+    for path in PLATFORM_PATHS:
         value = root.value(path)
         if value:
             return value[:MAX_ID]
@@ -40,21 +46,19 @@ def _summary(report: MappedReport, root: XmlElement) -> None:
         return
     kind = text(report, summary.find("incidentType"), "incidentSummary/incidentType", MAX_ID)
     if kind:
-        report.attributes["incident_type"] = kind
+        report.record["incident_type"] = kind
     el = summary.find("incidentDateTime")
     when, reason = timestamp(el)
     if when is not None:
         report.incident_time = when
-        report.attributes["incident_datetime"] = when.isoformat()
     elif el is not None and reason is not Reason.MISSING_VALUE:
         assert reason is not None
         report.drop(el.line, "incidentSummary/incidentDateTime", reason, el.text)
 
 
 def _urls(root: XmlElement) -> list[str]:
-    details = root.find("internetDetails")
     out: list[str] = []
-    todo = [] if details is None else list(details.children)
+    todo = [c for details in root.findall("internetDetails") for c in details.children]
     while todo and len(out) < 100:
         node = todo.pop(0)
         if node.tag.lower() == "url" and node.text:
@@ -63,10 +67,10 @@ def _urls(root: XmlElement) -> list[str]:
     return out
 
 
-def _refusal(root: XmlElement) -> Problem | None:
+def _refusal(root: XmlElement, platform: str | None) -> Problem | None:
     if root.tag != "report":
         return Problem(root.line, "report", Reason.BAD_REPORT, root.tag, True)
-    if not _platform(root):
+    if not platform:
         return Problem(root.line, "reporter/espName", Reason.MISSING_VALUE, None, True)
     person = root.find(PERSON)
     key = None if person is None else (person.value("espIdentifier") or person.value("screenName"))
@@ -80,20 +84,44 @@ def _refusal(root: XmlElement) -> Problem | None:
     return None
 
 
-def map_report(root: XmlElement) -> MappedReport:
-    """Map one parsed report; ``refusal`` is set when it cannot become an account."""
+def report_id_of(root: XmlElement) -> str | None:
+    """The NCMEC report id written in a document (``reportId``), if any."""
+    value = root.value("reportId")
+    return value[:MAX_ID] if value and "\x00" not in value else None
+
+
+def map_report(
+    root: XmlElement, *, platform: str | None = None, report_id: str | None = None
+) -> MappedReport:
+    """Map one parsed report; ``refusal`` is set when it cannot become an account.
+
+    ``platform`` and ``report_id`` are what the delivery says (manifest or layout); the
+    report's own elements are the fallback.
+    """
     report = MappedReport(line=root.line)
-    report.refusal = _refusal(root)
+    provider = (platform or _platform(root) or "")[:MAX_ID]
+    report.refusal = _refusal(root, provider)
     if report.refusal is not None:
         return report
     person = root.find(PERSON)
     assert person is not None
-    report.platform = _platform(root) or ""
+    report.platform = provider
+    report.report_id = report_id or report_id_of(root)
     report.account_key = person.value("espIdentifier") or person.value("screenName") or ""
     _summary(report, root)
     urls = _urls(root)
     if urls:
-        report.attributes["internet_urls"] = urls
+        report.record["internet_urls"] = urls
+    map_record(report, root)
     map_person(report, person)
     map_files(report, root)
     return report
+
+
+def map_file_document(root: XmlElement) -> tuple[MappedReport, FileRecord | None]:
+    """A ``fileDetails`` document: its report id, upload logins, problems and file record.
+
+    The record's time may still be None (its report's incident time fills it in).
+    """
+    holder = MappedReport(line=root.line, report_id=report_id_of(root))
+    return holder, map_file(holder, root, 1)

@@ -50,7 +50,7 @@ ESTIMATED_COUNTRY = "estimated_location_country"
 PERSON = "personOrUserReported"
 MAX_ID = 200
 MAX_TEXT = 1_000_000
-_HASH_SIZES = {"md5": 32, "sha1": 40, "sha256": 64, "pdq": 64}
+_HASH_SIZES = {"md5": 32, "sha1": 40, "sha256": 64, "sha512": 128, "pdq": 64}
 _HEX = re.compile(r"^[0-9a-f]+$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _EVENT_KINDS = {k.value: k.value for k in LoginKind} | {"purchase": "other", "unknown": "other"}
@@ -75,22 +75,25 @@ class Ident:
     alt_norm: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class Login:
     """An IP capture event; ``possible_proxy`` as the reporter flagged it (None: unknown)."""
 
     line: int
-    ts: datetime
+    ts: datetime | None
     ip: str
     kind: str
     possible_proxy: bool | None = None
+    port: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class FileRecord:
+    """One file's details; ``ts`` is None until its report's incident time fills it in."""
+
     line: int
     event_id: str
-    ts: datetime
+    ts: datetime | None
     file_name: str | None
     hashes: dict[str, str]
     details: dict[str, Any] = field(default_factory=dict)
@@ -103,9 +106,12 @@ class MappedReport:
     line: int
     platform: str = ""
     account_key: str = ""
+    report_id: str | None = None
     incident_time: datetime | None = None
     account: dict[str, Any] = field(default_factory=dict)
     attributes: dict[str, Any] = field(default_factory=dict)
+    #: What this report alone says (incident, URLs, annotations...): its ``cybertip_report`` row.
+    record: dict[str, Any] = field(default_factory=dict)
     identifiers: list[Ident] = field(default_factory=list)
     logins: list[Login] = field(default_factory=list)
     files: list[FileRecord] = field(default_factory=list)
@@ -147,7 +153,11 @@ def hex_hash(kind: str, raw: str) -> str | None:
 
 
 def ip_event(report: MappedReport, el: XmlElement, default_kind: str) -> Login | None:
-    """One ``ipCaptureEvent``; a missing or bad IP or time refuses the event."""
+    """One ``ipCaptureEvent``; a missing or bad IP, or a bad time, refuses the event.
+
+    A capture without ``dateTime`` (optional in the schema) takes the report's incident time
+    (``ts`` stays None until it is known, for a ``fileDetails`` document).
+    """
     raw_ip = el.value("ipAddress")
     ip = normalise_ip(raw_ip) if raw_ip else None
     ts, ts_reason = timestamp(el.find("dateTime"))
@@ -155,15 +165,30 @@ def ip_event(report: MappedReport, el: XmlElement, default_kind: str) -> Login |
     if ip is None:
         reason = Reason.BAD_IP if raw_ip else Reason.MISSING_VALUE
         problem = Problem(el.line, "ipCaptureEvent/ipAddress", reason, raw_ip, True)
-    elif ts is None:
-        reason = ts_reason or Reason.MISSING_VALUE
-        problem = Problem(el.line, "ipCaptureEvent/dateTime", reason, el.value("dateTime"), True)
+    elif ts is None and ts_reason is not Reason.MISSING_VALUE:
+        assert ts_reason is not None
+        problem = Problem(el.line, "ipCaptureEvent/dateTime", ts_reason, el.value("dateTime"), True)
     if problem is not None:
         report.problems.append(problem)
         return None
-    assert ts is not None and ip is not None
+    assert ip is not None
     kind = _event_kind(report, el, default_kind)
-    return Login(el.line, ts, ip, kind, _proxy(report, el))
+    when = ts or report.incident_time
+    return Login(el.line, when, ip, kind, _proxy(report, el), _port(report, el))
+
+
+def _port(report: MappedReport, el: XmlElement) -> int | None:
+    raw = el.value("port")
+    if raw is None:
+        return None
+    try:
+        port = int(raw.strip())
+    except ValueError:
+        port = -1
+    if 0 <= port <= 65535:
+        return port
+    report.drop(el.line, "ipCaptureEvent/port", Reason.BAD_INTEGER, raw)
+    return None
 
 
 def _event_kind(report: MappedReport, el: XmlElement, default_kind: str) -> str:
@@ -195,7 +220,9 @@ def country(raw: str | None) -> str | None:
     return value if _COUNTRY.match(value) else None
 
 
-def identity(report: MappedReport, kind: str, raw: str, line: int, region: str | None) -> None:
+def identity(
+    report: MappedReport, kind: str, raw: str, line: int, region: str | None
+) -> Ident | None:
     """Add an email/phone/postcode/username/name identifier (a bad value is dropped)."""
     column = f"{PERSON}/{kind}"
     norm: tuple[str, str | None] | None
@@ -211,8 +238,10 @@ def identity(report: MappedReport, kind: str, raw: str, line: int, region: str |
         norm, reason = (None if single is None else (single, None)), Reason.BAD_IDENTIFIER
     if norm is None:
         report.drop(line, column, reason, raw)
-        return
-    report.identifiers.append(Ident(kind, raw, norm[0], norm[1]))
+        return None
+    ident = Ident(kind, raw, norm[0], norm[1])
+    report.identifiers.append(ident)
+    return ident
 
 
 def _postcode(raw: str, region: str | None) -> tuple[str, str | None] | None:

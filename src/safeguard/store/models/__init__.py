@@ -29,7 +29,14 @@ from safeguard.store.models.operation import (
     StageRun,
     StageWarning,
 )
-from safeguard.store.models.platform import Account, FileEvent, Identifier, LoginEvent, Message
+from safeguard.store.models.platform import (
+    Account,
+    CybertipReport,
+    FileEvent,
+    Identifier,
+    LoginEvent,
+    Message,
+)
 
 __all__ = [
     "Account",
@@ -40,6 +47,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "CheckFinding",
+    "CybertipReport",
     "Delivery",
     "DeliveryFile",
     "FileEvent",

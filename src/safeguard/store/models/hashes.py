@@ -45,6 +45,7 @@ class HashEntry(Base):
         Index("ix_hash_entry_md5", "md5"),
         Index("ix_hash_entry_sha1", "sha1"),
         Index("ix_hash_entry_sha256", "sha256"),
+        Index("ix_hash_entry_sha512", "sha512"),
         Index("ix_hash_entry_set_active", "hash_set_id", "retired_version"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -52,6 +53,7 @@ class HashEntry(Base):
     md5: Mapped[str | None] = mapped_column(String(32), nullable=True)
     sha1: Mapped[str | None] = mapped_column(String(40), nullable=True)
     sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    sha512: Mapped[str | None] = mapped_column(String(128), nullable=True)
     pdq: Mapped[str | None] = mapped_column(String(64), nullable=True)
     category: Mapped[str] = mapped_column(String(20))
     source_category: Mapped[str | None] = mapped_column(String(40), nullable=True)

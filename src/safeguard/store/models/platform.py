@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from safeguard.store.models.base import Base, BigId, JsonDoc, UtcDateTime
 
-__all__ = ["Account", "FileEvent", "Identifier", "LoginEvent", "Message"]
+__all__ = ["Account", "CybertipReport", "FileEvent", "Identifier", "LoginEvent", "Message"]
 
 
 class Account(Base):
@@ -92,6 +92,7 @@ class FileEvent(Base):
     md5: Mapped[str | None] = mapped_column(String(32), nullable=True)
     sha1: Mapped[str | None] = mapped_column(String(40), nullable=True)
     sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    sha512: Mapped[str | None] = mapped_column(String(128), nullable=True)
     pdq: Mapped[str | None] = mapped_column(String(64), nullable=True)
     pdq_quality: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
     media_type: Mapped[str | None] = mapped_column(String(10), nullable=True)
@@ -106,3 +107,21 @@ class Message(Base):
     sender_account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
     recipient_platform_ids: Mapped[str] = mapped_column(Text, default="")
     text: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class CybertipReport(Base):
+    """One NCMEC CyberTipline report about an account: an event of its own.
+
+    ``report_id`` is NCMEC's report id (from the delivery's manifest, its folder, or the
+    document); ``attributes`` holds what the report alone says (URLs, annotations, notes).
+    """
+
+    __tablename__ = "cybertip_report"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("delivery.id"))
+    report_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    file: Mapped[str] = mapped_column(Text)
+    incident_type: Mapped[str | None] = mapped_column(Text, nullable=True)
+    incident_ts: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)

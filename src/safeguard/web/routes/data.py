@@ -15,7 +15,7 @@ from safeguard.ingest.query import delivery_doc, list_deliveries, quarantine_row
 from safeguard.web.deps import Need, state_of
 from safeguard.web.render import page
 from safeguard.web.routes.errors import not_found
-from safeguard.web.schemas import ERROR_RESPONSES
+from safeguard.web.schemas import ERROR_RESPONSES, RecordId
 
 __all__ = ["api", "router"]
 
@@ -44,7 +44,7 @@ def deliveries_page(
 @router.get("/deliveries/{delivery_id}")
 def delivery_page(
     request: Request,
-    delivery_id: int,
+    delivery_id: RecordId,
     actor: Annotated[Actor, Depends(Need("deliveries.view"))],
     offset: Offset = 0,
 ) -> Response:
@@ -77,7 +77,7 @@ def deliveries_api(
 @api.get("/deliveries/{delivery_id}")
 def delivery_api(
     request: Request,
-    delivery_id: int,
+    delivery_id: RecordId,
     actor: Annotated[Actor, Depends(Need("deliveries.view"))],
     offset: Offset = 0,
 ) -> dict[str, Any]:

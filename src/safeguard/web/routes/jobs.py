@@ -15,7 +15,7 @@ from safeguard.web.deps import Need, state_of
 from safeguard.web.jobs import JobRunner
 from safeguard.web.render import page
 from safeguard.web.routes.errors import not_found
-from safeguard.web.schemas import ERROR_RESPONSES
+from safeguard.web.schemas import ERROR_RESPONSES, RecordId
 
 __all__ = ["api", "router"]
 
@@ -88,7 +88,7 @@ def start_form(
 
 @router.get("/jobs/{job_id}")
 def job_page(
-    request: Request, job_id: int, actor: Annotated[Actor, Depends(Need("jobs.view"))]
+    request: Request, job_id: RecordId, actor: Annotated[Actor, Depends(Need("jobs.view"))]
 ) -> Response:
     return page(request, "job.html", {"job": _job(request, job_id)})
 
@@ -106,7 +106,7 @@ def start_api(
 
 @api.get("/jobs/{job_id}")
 def job_api(
-    request: Request, job_id: int, actor: Annotated[Actor, Depends(Need("jobs.view"))]
+    request: Request, job_id: RecordId, actor: Annotated[Actor, Depends(Need("jobs.view"))]
 ) -> JobOut:
     """A job's status and the progress of each of its steps."""
     return _job(request, job_id)

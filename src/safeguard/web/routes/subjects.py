@@ -13,6 +13,8 @@ from safeguard import resolve
 from safeguard.authz import Actor
 from safeguard.errors import ActionRefused
 from safeguard.refdata import uk
+from safeguard.refresh import refresh_subjects
+from safeguard.resolve.actions import ActionResult
 from safeguard.resolve.query import account_ids_for
 from safeguard.web.deps import Need, state_of
 from safeguard.web.queries import QueueFilter, subject_doc, triage_queue
@@ -86,6 +88,12 @@ def subject_page(
     return page(request, "subject.html", {"operation": name, "s": doc, "forces": uk.forces()})
 
 
+def _refreshed(request: Request, result: ActionResult) -> list[str]:
+    """The action's subjects re-attributed and re-assessed, as the CLI's actions do."""
+    refresh_subjects(state_of(request).store, request.app.state.settings, result.operation_id)
+    return list(result.labels)
+
+
 def _merge(request: Request, name: str, labels: list[str], why: str, actor: Actor) -> list[str]:
     store = state_of(request).store
     with not_found():
@@ -94,7 +102,7 @@ def _merge(request: Request, name: str, labels: list[str], why: str, actor: Acto
             result = resolve.merge(store, op_id, labels, justification=why, author=actor.username)
         except ActionRefused as exc:
             raise HTTPException(409, str(exc)) from exc
-    return list(result.labels)
+    return _refreshed(request, result)
 
 
 def _split(request: Request, name: str, accounts: list[str], why: str, actor: Actor) -> list[str]:
@@ -107,7 +115,7 @@ def _split(request: Request, name: str, accounts: list[str], why: str, actor: Ac
             result = resolve.split(store, op_id, ids, justification=why, author=actor.username)
         except ActionRefused as exc:
             raise HTTPException(409, str(exc)) from exc
-    return list(result.labels)
+    return _refreshed(request, result)
 
 
 class MergeForm(BaseModel):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 10:22:12.325908
+Create Date: 2026-12-03 10:48:02.833197
 """
 
 from __future__ import annotations
@@ -239,6 +239,7 @@ def upgrade() -> None:
         sa.Column("md5", sa.String(length=32), nullable=True),
         sa.Column("sha1", sa.String(length=40), nullable=True),
         sa.Column("sha256", sa.String(length=64), nullable=True),
+        sa.Column("sha512", sa.String(length=128), nullable=True),
         sa.Column("pdq", sa.String(length=64), nullable=True),
         sa.Column("category", sa.String(length=20), nullable=False),
         sa.Column("source_category", sa.String(length=40), nullable=True),
@@ -260,6 +261,7 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_hash_entry_sha1", ["sha1"], unique=False)
         batch_op.create_index("ix_hash_entry_sha256", ["sha256"], unique=False)
+        batch_op.create_index("ix_hash_entry_sha512", ["sha512"], unique=False)
 
     op.create_table(
         "hash_set_version",
@@ -784,6 +786,41 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "cybertip_report",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "delivery_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("report_id", sa.String(length=200), nullable=True),
+        sa.Column("file", sa.Text(), nullable=False),
+        sa.Column("incident_type", sa.Text(), nullable=True),
+        sa.Column(
+            "incident_ts", safeguard.store.models.base.UtcDateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
+            "attributes",
+            sa.JSON()
+            .with_variant(postgresql.JSONB(astext_type=Text()), "postgresql")
+            .with_variant(sqlite.JSON(), "sqlite"),
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["account.id"], name=op.f("fk_cybertip_report_account_id_account")
+        ),
+        sa.ForeignKeyConstraint(
+            ["delivery_id"], ["delivery.id"], name=op.f("fk_cybertip_report_delivery_id_delivery")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cybertip_report")),
+    )
+    with op.batch_alter_table("cybertip_report", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_cybertip_report_account_id"), ["account_id"], unique=False
+        )
+
+    op.create_table(
         "file_event",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column(
@@ -806,6 +843,7 @@ def upgrade() -> None:
         sa.Column("md5", sa.String(length=32), nullable=True),
         sa.Column("sha1", sa.String(length=40), nullable=True),
         sa.Column("sha256", sa.String(length=64), nullable=True),
+        sa.Column("sha512", sa.String(length=128), nullable=True),
         sa.Column("pdq", sa.String(length=64), nullable=True),
         sa.Column("pdq_quality", sa.SmallInteger(), nullable=True),
         sa.Column("media_type", sa.String(length=10), nullable=True),
@@ -1072,6 +1110,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_file_event_account_id"))
 
     op.drop_table("file_event")
+    with op.batch_alter_table("cybertip_report", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_cybertip_report_account_id"))
+
+    op.drop_table("cybertip_report")
     with op.batch_alter_table("attribution", schema=None) as batch_op:
         batch_op.drop_index("ix_attribution_op_subject")
         batch_op.drop_index("ix_attribution_op_account")
@@ -1143,6 +1185,7 @@ def downgrade() -> None:
 
     op.drop_table("hash_set_version")
     with op.batch_alter_table("hash_entry", schema=None) as batch_op:
+        batch_op.drop_index("ix_hash_entry_sha512")
         batch_op.drop_index("ix_hash_entry_sha256")
         batch_op.drop_index("ix_hash_entry_sha1")
         batch_op.drop_index("ix_hash_entry_set_active")
