@@ -56,8 +56,11 @@ def serve(url: str, port: int, seconds: float, audit: bool) -> None:
     from safeguard.web import create_app
     from safeguard.web.deps import Need
 
+    async def unaudited(*args: object) -> None:
+        return None
+
     if not audit:  # measurement only: what the per-request audit append costs
-        Need._audit = lambda *args: None  # type: ignore[method-assign]
+        Need._audit = unaudited  # type: ignore[method-assign,assignment]
     settings = Settings(data_dir=Path(tempfile.mkdtemp(prefix="bench-web-")), database_url=url)
     config = uvicorn.Config(
         create_app(settings), host="127.0.0.1", port=port, log_level="warning", access_log=False
@@ -95,6 +98,11 @@ class Server:
                 time.sleep(0.3)
         self.__exit__()
         raise RuntimeError("the app did not start within 120 s")
+
+    def cpu_s(self) -> float:
+        """CPU seconds the server process has used (user + system)."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def __exit__(self, *exc: object) -> None:
         self.proc.terminate()
@@ -180,7 +188,7 @@ def load(base: str, token: str, n: int, seconds: float) -> dict[str, dict[str, f
     return figures
 
 
-def _print_latency(label: str, figures: dict[str, dict[str, float]]) -> None:
+def _print_latency(label: str, figures: dict[str, Any]) -> None:
     print(f"  {label}")
     for name, f in figures.items():
         print(
@@ -196,10 +204,16 @@ def latency(url: str, n: int, seconds: float, audit_off: bool) -> dict[str, Any]
     for audit in (True, False) if audit_off else (True,):
         with Server(url, seconds + 180, audit=audit) as server:
             load(server.base, token, n, min(3.0, seconds))  # warm-up, not counted
-            result["audited" if audit else "no_audit"] = figures = load(
-                server.base, token, n, seconds
-            )
+            cpu = server.cpu_s()
+            figures = load(server.base, token, n, seconds)
+            served = sum(int(f["requests"] + f["errors"]) for f in figures.values())
+            cpu_ms = round((server.cpu_s() - cpu) * 1000 / max(1, served), 2)
+        result["audited" if audit else "no_audit"] = {
+            **figures,
+            "server_cpu_ms_per_request": cpu_ms,
+        }
         _print_latency("audited (as deployed)" if audit else "audit append disabled", figures)
+        print(f"    server CPU per request: {cpu_ms} ms   load average {os.getloadavg()[0]:.2f}")
     return result
 
 
