@@ -32,7 +32,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,8 @@ from web_world import OPERATION, ROLES, TIERS, add_bank, analyst_token, bank_que
 
 SCALES = {"small": (10_000, 1_000_000, 15.0), "full": (100_000, 10_000_000, 60.0)}
 CLIENTS = 20
+#: Failed requests by "endpoint status-or-exception", printed after each run.
+ERRORS: Counter[str] = Counter()
 PAGE = 50
 MATCH_BATCH = 250
 
@@ -158,10 +160,13 @@ async def _client(
             name = rng.choice(names)
             started = time.perf_counter()
             try:
-                ok = (await client.get(urls[name](rng))).status_code == 200
-            except httpx.HTTPError:
-                ok = False
+                status = str((await client.get(urls[name](rng))).status_code)
+            except httpx.HTTPError as exc:
+                status = type(exc).__name__
+            ok = status == "200"
             out[name if ok else name + ".errors"].append(time.perf_counter() - started)
+            if not ok:
+                ERRORS[f"{name} {status}"] += 1
 
 
 def load(base: str, token: str, n: int, seconds: float) -> dict[str, dict[str, float]]:
@@ -214,6 +219,9 @@ def latency(url: str, n: int, seconds: float, audit_off: bool) -> dict[str, Any]
         }
         _print_latency("audited (as deployed)" if audit else "audit append disabled", figures)
         print(f"    server CPU per request: {cpu_ms} ms   load average {os.getloadavg()[0]:.2f}")
+        if ERRORS:
+            print(f"    errors: {dict(ERRORS)}")
+            ERRORS.clear()
     return result
 
 
