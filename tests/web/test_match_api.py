@@ -119,3 +119,25 @@ def test_too_big_and_malformed_requests_are_refused(
         "note": f"'{'ab' * 16}' is not a sha1 hash",
     }
     assert answered[1]["input"] == "cd" * 16  # one odd hash does not sink the batch
+
+
+def test_one_batch_keeps_each_hashs_own_quality_rule(
+    world: tuple[WebWorld, bytes, np.ndarray],
+) -> None:
+    """The batch is matched in a few engine calls; each hash still gets its own rule: a PDQ
+    hash below the minimum quality is not matched, one of unknown quality is."""
+    w, _, photo = world
+    known = pdq_of_array(photo).hex
+    body = {
+        "hashes": [
+            {"kind": "pdq", "value": known, "quality": 10},
+            {"kind": "pdq", "value": known},
+            {"value": known, "quality": 90},
+            {"kind": "sha1", "value": known},
+        ]
+    }
+    low, unknown, inferred, wrong = _partner(w).post("/api/v1/match", json=body).json()["results"]
+    assert not low["matched"]
+    assert unknown["matched"] and unknown["hits"][0]["distance"] == 0
+    assert inferred["matched"] and [h["method"] for h in inferred["hits"]] == ["pdq"]
+    assert not wrong["matched"] and wrong["note"]

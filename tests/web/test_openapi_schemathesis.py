@@ -43,7 +43,12 @@ def test_schema_is_published_and_covers_the_api(world: WebWorld) -> None:
 
 def test_api_conforms(world: WebWorld, tokens: dict[str, str]) -> None:
     api = schemathesis.openapi.from_asgi(OPENAPI_URL, world.app)
-    operations = [r.ok() for r in api.get_all_operations()]  # type: ignore[union-attr]
+    operations = [
+        op
+        for op in (r.ok() for r in api.get_all_operations())  # type: ignore[union-attr]
+        # starting jobs runs real pipeline stages in the background: tests/web/test_jobs.py
+        if not (op.method.upper() == "POST" and op.path.endswith("/jobs"))
+    ]
     assert len(operations) >= 9
     for operation in operations:
 

@@ -13,7 +13,7 @@ from safeguard.errors import FormatError, ImageDecodeError
 from safeguard.hashing import hash_file, pdq_dihedral_of_image, pdq_of_image
 from safeguard.match.engine import METHODS, SEVERITY, MatchEngine
 
-__all__ = ["HashQuery", "bytes_queries", "file_queries", "hex_queries", "lookup"]
+__all__ = ["HashQuery", "bytes_queries", "file_queries", "hex_queries", "lookup", "lookup_many"]
 
 _KINDS_BY_LENGTH = {32: ("md5",), 40: ("sha1",), 64: ("sha256", "pdq"), 128: ("sha512",)}
 
@@ -69,18 +69,6 @@ def bytes_queries(data: bytes, dihedral: bool = False) -> tuple[list[HashQuery],
     return exact + pdq, note
 
 
-def _matches(engine: MatchEngine, q: HashQuery, max_distance: int, min_quality: int) -> Any:
-    if q.kind != "pdq":
-        return engine.match_exact(q.kind, [q.hex])
-    quality = [q.quality] if q.quality is not None else None
-    return engine.match_pdq(
-        [q.hex],
-        max_distance=max_distance,
-        qualities=quality,
-        min_quality=min_quality if quality else 0,
-    )
-
-
 def lookup(
     engine: MatchEngine,
     label: str,
@@ -89,24 +77,62 @@ def lookup(
     min_quality: int,
 ) -> list[dict[str, Any]]:
     """Each entry matched by any query once, by its best method then distance."""
-    best: dict[int, dict[str, Any]] = {}
-    for q in queries:
-        m = _matches(engine, q, max_distance, min_quality)
-        for row, method, dist in zip(
-            m.entry_row.tolist(), m.method.tolist(), m.distance.tolist(), strict=True
-        ):
-            prev = best.get(row)
-            if prev is None or (method, dist) < (prev["_rank"], prev["distance"]):
-                s = engine.sets[int(engine.set_index[row])]
-                best[row] = {
-                    "input": label,
-                    "set": s.name,
-                    "version": s.version,
-                    "category": SEVERITY[int(engine.categories[row])].value,
-                    "method": METHODS[method].value,
-                    "distance": dist,
-                    "entry_id": int(engine.entry_ids[row]),
-                    "_rank": method,
-                }
-    rows = sorted(best.values(), key=lambda r: (r["_rank"], r["distance"], r["entry_id"]))
-    return [{k: v for k, v in r.items() if k != "_rank"} for r in rows]
+    return lookup_many(engine, [(label, queries)], max_distance, min_quality)[0]
+
+
+def _batched_matches(
+    engine: MatchEngine, flat: list[HashQuery], max_distance: int, min_quality: int
+) -> list[tuple[int, int, int, int]]:
+    """(query index, entry row, method, distance) for every match of ``flat``: one engine
+    call per hash kind and one per PDQ quality regime, not one per hash."""
+    out: list[tuple[int, int, int, int]] = []
+    groups: dict[tuple[str, bool], list[int]] = {}
+    for i, q in enumerate(flat):
+        groups.setdefault((q.kind, q.kind == "pdq" and q.quality is not None), []).append(i)
+    for (kind, rated), idx in groups.items():
+        hexes = [flat[i].hex for i in idx]
+        if kind != "pdq":
+            m = engine.match_exact(kind, hexes)
+        else:
+            quality = [flat[i].quality for i in idx] if rated else None
+            floor = min_quality if rated else 0
+            m = engine.match_pdq(hexes, max_distance=max_distance, qualities=quality,
+                                 min_quality=floor)  # fmt: skip
+        rows = zip(m.query_row.tolist(), m.entry_row.tolist(), m.method.tolist(),
+                   m.distance.tolist(), strict=True)  # fmt: skip
+        out += [(idx[q], e, meth, d) for q, e, meth, d in rows]
+    return out
+
+
+def lookup_many(
+    engine: MatchEngine,
+    items: list[tuple[str, list[HashQuery]]],
+    max_distance: int,
+    min_quality: int,
+) -> list[list[dict[str, Any]]]:
+    """:func:`lookup` for many (label, queries) items at once (what a batch request asks)."""
+    flat = [q for _, queries in items for q in queries]
+    owner = [n for n, (_, queries) in enumerate(items) for _ in queries]
+    best: list[dict[int, dict[str, Any]]] = [{} for _ in items]
+    for qi, row, method, dist in _batched_matches(engine, flat, max_distance, min_quality):
+        n = owner[qi]
+        prev = best[n].get(row)
+        if prev is None or (method, dist) < (prev["_rank"], prev["distance"]):
+            s = engine.sets[int(engine.set_index[row])]
+            best[n][row] = {
+                "input": items[n][0],
+                "set": s.name,
+                "version": s.version,
+                "category": SEVERITY[int(engine.categories[row])].value,
+                "method": METHODS[method].value,
+                "distance": dist,
+                "entry_id": int(engine.entry_ids[row]),
+                "_rank": method,
+            }
+    return [
+        [
+            {k: v for k, v in r.items() if k != "_rank"}
+            for r in sorted(b.values(), key=lambda r: (r["_rank"], r["distance"], r["entry_id"]))
+        ]
+        for b in best
+    ]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -27,7 +27,9 @@ __all__ = [
     "GENESIS",
     "AuditCheck",
     "AuditProblem",
+    "NewEvent",
     "append",
+    "append_many",
     "canonical_json",
     "check_chain",
     "event_hash",
@@ -69,6 +71,45 @@ def _lock_log(session: Session) -> None:
         session.execute(update(AuditEvent).where(AuditEvent.id == -1).values(actor=""))
 
 
+@dataclass(frozen=True)
+class NewEvent:
+    """An event to append: ``at`` defaults to the moment it is appended."""
+
+    actor: str
+    action: str
+    target: str = ""
+    detail: Mapping[str, Any] | None = None
+    at: datetime | None = None
+
+
+def append_many(session: Session, events: Sequence[NewEvent]) -> list[AuditEvent]:
+    """Add ``events`` at the end of the chain, in order, under one lock (flushed, committed
+    with ``session``): what a batched writer appends in one transaction."""
+    _lock_log(session)
+    prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    prev_hash = prev or GENESIS
+    rows = []
+    for e in events:
+        # Round-trip through JSON so what is hashed is exactly what the store gives back.
+        doc = json.loads(canonical_json(dict(e.detail or {})))
+        at = e.at or datetime.now(UTC)
+        content = _content(at, e.actor, e.action, e.target, doc)
+        row = AuditEvent(
+            at=at,
+            actor=e.actor,
+            action=e.action,
+            target=e.target,
+            detail=doc,
+            prev_hash=prev_hash,
+            hash=event_hash(prev_hash, content),
+        )
+        rows.append(row)
+        prev_hash = row.hash
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
 def append(
     session: Session,
     actor: str,
@@ -77,25 +118,7 @@ def append(
     detail: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
     """Add one event at the end of the chain (flushed, committed with ``session``)."""
-    _lock_log(session)
-    prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
-    prev_hash = prev or GENESIS
-    # Round-trip through JSON so what is hashed is exactly what the store gives back.
-    doc = json.loads(canonical_json(dict(detail or {})))
-    at = datetime.now(UTC)
-    content = _content(at, actor, action, target, doc)
-    event = AuditEvent(
-        at=at,
-        actor=actor,
-        action=action,
-        target=target,
-        detail=doc,
-        prev_hash=prev_hash,
-        hash=event_hash(prev_hash, content),
-    )
-    session.add(event)
-    session.flush()
-    return event
+    return append_many(session, [NewEvent(actor, action, target, detail)])[0]
 
 
 def _events(session: Session, batch: int = 5000) -> Iterator[AuditEvent]:

@@ -14,8 +14,9 @@ from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from safeguard import __version__
 from safeguard.config import Settings
@@ -35,31 +36,49 @@ CSP = (
 )
 
 
-class _RefuseNul(BaseHTTPMiddleware):
-    """NUL characters in a path or query are refused (400): no store can keep them as text."""
+class _RefuseNul:
+    """NUL characters in a path or query are refused (400): no store can keep them as text.
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        if "\x00" in unquote(request.url.path) or "\x00" in unquote(request.url.query):
-            return JSONResponse({"detail": "NUL characters are not accepted"}, status_code=400)
-        return await call_next(request)
+    Plain ASGI middleware (as is :class:`_SecurityHeaders`): Starlette's BaseHTTPMiddleware
+    costs a task group and memory streams on every request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            query = scope.get("query_string", b"").decode("latin-1")
+            if "\x00" in unquote(scope.get("path", "")) or "\x00" in unquote(query):
+                refused = JSONResponse({"detail": "NUL characters are not accepted"}, 400)
+                await refused(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
-class _SecurityHeaders(BaseHTTPMiddleware):
-    def __init__(self, app: object, *, tls: bool) -> None:
-        super().__init__(app)  # type: ignore[arg-type]
+class _SecurityHeaders:
+    def __init__(self, app: ASGIApp, *, tls: bool) -> None:
+        self.app = app
         self._tls = tls
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        response = await call_next(request)
-        response.headers["Content-Security-Policy"] = CSP
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
-        if self._tls:
-            response.headers["Strict-Transport-Security"] = "max-age=31536000"
-        return response
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["Content-Security-Policy"] = CSP
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["X-Frame-Options"] = "DENY"
+                headers["Referrer-Policy"] = "no-referrer"
+                headers["Cache-Control"] = "no-store"
+                headers["Cross-Origin-Opener-Policy"] = "same-origin"
+                if self._tls:
+                    headers["Strict-Transport-Security"] = "max-age=31536000"
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 async def _to_login(request: Request, exc: StarletteHTTPException) -> Response:

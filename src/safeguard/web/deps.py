@@ -3,25 +3,30 @@
 Every route carries exactly one :class:`Need` in its dependencies. ``Need(action)`` finds the
 actor (session cookie or ``Authorization: Bearer`` token), checks :func:`safeguard.authz.may`,
 checks the CSRF token on a browser's unsafe request, applies the token's rate limit, and
-audits the request. ``Need(PUBLIC)`` marks the few routes anyone may reach (login, assets).
+audits the request: the route runs only once its audit event is committed (appended in
+batches by :class:`safeguard.web.auditlog.AuditWriter`). ``Need(PUBLIC)`` marks the few
+routes anyone may reach (login, assets).
 The authorisation-matrix test walks the route table and fails on a route without a Need.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
+import threading
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 
 from safeguard import authz
 from safeguard.access import session_actor, token_actor
 from safeguard.authz import Actor
-from safeguard.store import audit
 from safeguard.store.db import Store
+from safeguard.web.auditlog import AuditWriter
 
 __all__ = [
     "COOKIE",
@@ -44,16 +49,18 @@ class RateLimiter:
 
     def __init__(self) -> None:
         self._calls: defaultdict[object, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()  # token lookups run in the thread pool
 
     def allow(self, key: object, limit: int) -> bool:
         now = time.monotonic()
-        calls = self._calls[key]
-        while calls and calls[0] <= now - 60:
-            calls.popleft()
-        if len(calls) >= limit:
-            return False
-        calls.append(now)
-        return True
+        with self._lock:
+            calls = self._calls[key]
+            while calls and calls[0] <= now - 60:
+                calls.popleft()
+            if len(calls) >= limit:
+                return False
+            calls.append(now)
+            return True
 
 
 @dataclass
@@ -64,6 +71,10 @@ class WebState:
     login_per_minute: int = 10
     token_limits: RateLimiter = field(default_factory=RateLimiter)
     login_limits: RateLimiter = field(default_factory=RateLimiter)
+    audit_log: AuditWriter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.audit_log = AuditWriter(self.store)
 
 
 def state_of(request: Request) -> WebState:
@@ -127,7 +138,7 @@ class Need:
     async def __call__(self, request: Request) -> Actor | None:
         state = state_of(request)
         token = _bearer(request)
-        actor = _token_actor(request, state, token) if token else None
+        actor = await run_in_threadpool(_token_actor, request, state, token) if token else None
         if actor is None:
             actor = await _session_actor(request, state)
         request.state.actor = actor
@@ -137,18 +148,21 @@ class Need:
             raise HTTPException(401, "log in first")
         if not authz.may(actor, self.action):
             raise HTTPException(403, f"a {actor.role.value} may not {self.action}")
-        self._audit(request, state, actor)
+        await self._audit(request, state, actor)
         return actor
 
-    def _audit(self, request: Request, state: WebState, actor: Actor) -> None:
-        with state.store.session() as s:
-            audit.append(
-                s,
-                actor.username,
-                f"web.{self.action}",
-                request.url.path,
-                {"method": request.method, "client": actor.client, "query": request.url.query},
-            )
+    async def _audit(self, request: Request, state: WebState, actor: Actor) -> None:
+        """Wait until the request's audit event is committed; 503 if it cannot be."""
+        done = state.audit_log.submit(
+            actor.username,
+            f"web.{self.action}",
+            request.url.path,
+            {"method": request.method, "client": actor.client, "query": request.url.query},
+        )
+        try:
+            await asyncio.wrap_future(done)
+        except Exception as exc:
+            raise HTTPException(503, "the audit log cannot be written: nothing is served") from exc
 
 
 def _current(request: Request) -> Actor:

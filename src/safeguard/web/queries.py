@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Text, cast, func, select
+from sqlalchemy import Text, and_, cast, func, select
 
 from safeguard import authz
 from safeguard.authz import Actor
@@ -122,53 +122,83 @@ def _filtered(q: Any, f: QueueFilter) -> Any:
     return q
 
 
-def _queue_query(op_id: int, actor: Actor, f: QueueFilter, limit: int, offset: int) -> Any:
+def _page(op_id: int, actor: Actor, f: QueueFilter, limit: int, offset: int) -> Any:
+    """One page of the queue as (subject, assessment) ids in priority order: a walk along
+    ``ix_assessment_queue`` that reads no JSON unless a filter needs it."""
     q = (
         select(
-            Subject.id,
+            Assessment.subject_id,
+            Assessment.id.label("assessment_id"),
+            Assessment.tier,
+            Assessment.score,
             Subject.label,
-            Assessment,
-            Attribution.country,
-            Attribution.force_id,
-            Attribution.confidence,
         )
-        .join(Assessment, Assessment.subject_id == Subject.id)
-        .outerjoin(Attribution, Attribution.subject_id == Subject.id)
-        .where(Subject.operation_id == op_id, authz.subject_filter(actor))
+        .join(Subject, Subject.id == Assessment.subject_id)
+        .where(
+            Assessment.operation_id == op_id,
+            Subject.operation_id == op_id,
+            authz.subject_filter(actor),
+        )
     )
+    if f.force_id or f.confidence:
+        q = q.join(Attribution, _attribution_of(op_id, Assessment.subject_id))
     return (
         _filtered(q, f)
         .order_by(Assessment.tier, Assessment.score.desc(), Subject.label)
         .limit(limit)
         .offset(offset)
+        .subquery("page")
     )
 
 
-def _account_counts(s: Any, subject_ids: list[int]) -> dict[int, int]:
-    """Accounts per subject, for one page of subjects only."""
-    q = (
-        select(SubjectAccount.subject_id, func.count())
-        .where(SubjectAccount.subject_id.in_(subject_ids))
-        .group_by(SubjectAccount.subject_id)
+def _attribution_of(op_id: int, subject_id: Any) -> Any:
+    """The join onto a subject's attribution along ``ix_attribution_op_subject``."""
+    return and_(Attribution.operation_id == op_id, Attribution.subject_id == subject_id)
+
+
+def _queue_query(op_id: int, actor: Actor, f: QueueFilter, limit: int, offset: int) -> Any:
+    """The page's rows with their reasons, attribution and account count: one statement."""
+    page = _page(op_id, actor, f, limit, offset)
+    accounts = (
+        select(func.count())
+        .where(SubjectAccount.subject_id == page.c.subject_id)
+        .correlate(page)
+        .scalar_subquery()
     )
-    return {int(i): int(n) for i, n in s.execute(q)}
+    return (
+        select(
+            page.c.label,
+            page.c.tier,
+            page.c.score,
+            Assessment.reasons,
+            Assessment.deconfliction,
+            Attribution.country,
+            Attribution.force_id,
+            Attribution.confidence,
+            accounts,
+        )
+        .select_from(page)
+        .join(Assessment, Assessment.id == page.c.assessment_id)
+        .outerjoin(Attribution, _attribution_of(op_id, page.c.subject_id))
+        .order_by(page.c.tier, page.c.score.desc(), page.c.label)
+    )
 
 
-def _queue_item(row: Any, n: int, forces: dict[str, uk.Force]) -> QueueItem:
-    _, label, a, country, force_id, confidence = row
-    reasons = sorted(a.reasons, key=lambda r: -float(r.get("points", 0)))
+def _queue_item(row: Any, forces: dict[str, uk.Force]) -> QueueItem:
+    label, tier, score, reasons, deconfliction, country, force_id, confidence, n = row
+    ranked = sorted(reasons or [], key=lambda r: -float(r.get("points", 0)))
     force = forces.get(force_id) if force_id else None
     return QueueItem(
         label=label,
-        tier=a.tier,
-        score=a.score,
-        accounts=n,
+        tier=tier,
+        score=score,
+        accounts=int(n),
         country=country,
         force_id=force_id,
         force_name=force.name if force else None,
         confidence=confidence,
-        reasons=[str(r.get("text", "")) for r in reasons[:3]],
-        deconfliction=list(a.deconfliction or []),
+        reasons=[str(r.get("text", "")) for r in ranked[:3]],
+        deconfliction=list(deconfliction or []),
     )
 
 
@@ -188,8 +218,7 @@ def triage_queue(
     forces = uk.forces()
     with store.session() as s:
         rows = s.execute(_queue_query(op_id, actor, where or QueueFilter(), limit, offset)).all()
-        counts = _account_counts(s, [r[0] for r in rows])
-    return [_queue_item(r, counts.get(r[0], 0), forces) for r in rows]
+    return [_queue_item(r, forces) for r in rows]
 
 
 def subject_doc(store: Store, operation: str, actor: Actor, label: str) -> dict[str, Any]:
@@ -207,7 +236,7 @@ def subject_doc(store: Store, operation: str, actor: Actor, label: str) -> dict[
             raise NotFoundError(f"no subject {label!r} in operation {operation!r}")
         doc = show_subject(s, subject)
         a = s.scalar(select(Assessment).where(Assessment.subject_id == subject.id))
-        att = s.scalar(select(Attribution).where(Attribution.subject_id == subject.id))
+        att = s.scalar(select(Attribution).where(_attribution_of(op_id, subject.id)))
         refs = s.scalars(
             select(IntelPackage.reference).where(
                 IntelPackage.subject_id == subject.id, authz.package_filter(actor)

@@ -42,6 +42,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorOut, "description": "The role or the token's scopes do not allow it."},
     404: {"model": ErrorOut, "description": "No such record, or not one the actor may see."},
     429: {"model": ErrorOut, "description": "The token's rate limit is reached."},
+    503: {"model": ErrorOut, "description": "The audit log cannot be written: nothing served."},
 }
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from safeguard.authz import Actor
 from safeguard.errors import FormatError
 from safeguard.match import MatchEngine, load_engine
-from safeguard.match.lookup import HashQuery, bytes_queries, hex_queries, lookup
+from safeguard.match.lookup import HashQuery, bytes_queries, hex_queries, lookup, lookup_many
 from safeguard.store.db import Store
 from safeguard.store.models import HashSetVersion
 from safeguard.web.deps import Need, state_of
@@ -86,14 +86,20 @@ def match_hashes(
     request: Request, body: MatchRequest, actor: Annotated[Actor, Depends(Need("match.query"))]
 ) -> MatchResponse:
     engine, distance, quality = _engine(request)
-    results = []
+    items: list[tuple[str, list[HashQuery]]] = []
+    notes: list[str] = []
     for h in body.hashes:
         try:
             queries = [HashQuery(q.kind, q.hex, h.quality) for q in hex_queries(h.value, h.kind)]
+            notes.append("")
         except FormatError as exc:  # e.g. kind md5 with 64 digits: answered, not matched
-            results.append(_result(h.value, [], str(exc)))
-            continue
-        results.append(_result(h.value, lookup(engine, h.value, queries, distance, quality)))
+            queries = []
+            notes.append(str(exc))
+        items.append((h.value, queries))
+    found = lookup_many(engine, items, distance, quality)  # the whole batch at once
+    results = [
+        _result(label, f, note) for (label, _), f, note in zip(items, found, notes, strict=True)
+    ]
     return _answer(engine, results)
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 10:48:02.833197
+Create Date: 2026-12-03 11:09:38.930183
 """
 
 from __future__ import annotations
@@ -387,6 +387,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_subject")),
     )
     with op.batch_alter_table("subject", schema=None) as batch_op:
+        batch_op.create_index("ix_subject_op_label", ["operation_id", "label"], unique=False)
         batch_op.create_index(batch_op.f("ix_subject_operation_id"), ["operation_id"], unique=False)
 
     op.create_table(
@@ -539,9 +540,6 @@ def upgrade() -> None:
     with op.batch_alter_table("assessment", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_assessment_operation_id"), ["operation_id"], unique=False
-        )
-        batch_op.create_index(
-            "ix_assessment_queue", ["operation_id", "tier", "score"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_assessment_subject_id"), ["subject_id"], unique=False)
 
@@ -1149,7 +1147,6 @@ def downgrade() -> None:
     op.drop_table("delivery_file")
     with op.batch_alter_table("assessment", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_assessment_subject_id"))
-        batch_op.drop_index("ix_assessment_queue")
         batch_op.drop_index(batch_op.f("ix_assessment_operation_id"))
 
     op.drop_table("assessment")
@@ -1169,6 +1166,7 @@ def downgrade() -> None:
     op.drop_table("subject_action")
     with op.batch_alter_table("subject", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_subject_operation_id"))
+        batch_op.drop_index("ix_subject_op_label")
 
     op.drop_table("subject")
     with op.batch_alter_table("stage_run", schema=None) as batch_op:
