@@ -52,6 +52,8 @@ demo-data: venv
 	  --operation demo --synth-dir $(DEMO_DIR)/synth
 
 demo: demo-data
+	@echo "Demo logins, one per role (TOTP secrets: add them to an authenticator app):"
+	SAFEGUARD_DATA_DIR=$(DEMO_DIR) $(BIN)/safeguard users demo
 	SAFEGUARD_DATA_DIR=$(DEMO_DIR) $(BIN)/safeguard serve --host 127.0.0.1 --port 8000
 
 docs: venv

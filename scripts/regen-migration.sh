@@ -4,8 +4,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-rm -f src/safeguard/store/migrations/versions/0001_core_records.py
+versions=src/safeguard/store/migrations/versions
+rm -f "$versions/0001_core_records.py"
+# Later hand-written migrations (e.g. 0002, indexes autogenerate cannot express) wait aside
+# while 0001 is regenerated from the models, then come back on top of it.
+mkdir -p "$tmp/later"
+find "$versions" -maxdepth 1 -name '0[0-9][0-9][0-9]_*.py' ! -name '0001_*' -exec mv {} "$tmp/later/" \;
+restore() { mv "$tmp"/later/*.py "$versions/" 2>/dev/null || true; rm -rf "$tmp"; }
+trap restore EXIT
 .venv/bin/python - "$tmp/empty.db" <<'PY'
 import sys
 from alembic import command

@@ -15,7 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from argon2 import PasswordHasher
+from hypothesis import settings as hypothesis_settings
 
+from safeguard.access import credentials
 from safeguard.config import Settings
 from safeguard.store.db import Store
 from tests.support.postgres import PostgresServer, find_pg_bin
@@ -24,6 +27,15 @@ if TYPE_CHECKING:
     from tests.support.operation import SmallOperation
 
 _db_counter = itertools.count()
+
+#: No per-example deadline: a loaded 2-core CI machine makes timings meaningless (speed is
+#: measured in bench/, not in tests).
+hypothesis_settings.register_profile("safeguard", deadline=None)
+hypothesis_settings.load_profile("safeguard")
+
+#: Tests hash many passwords: still argon2id, at the lowest cost, so the suite stays fast.
+#: The production cost is the library's default (tests/unit/access/test_credentials.py).
+credentials._HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 @pytest.fixture(scope="session")
@@ -40,13 +52,33 @@ def postgres_server() -> Iterator[PostgresServer]:
         server.stop()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def empty_database(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> str:
     """A URL of an empty database: SQLite in tmp_path, or a fresh PostgreSQL database."""
-    if request.param == "sqlite":
+    if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'safeguard.db'}"
     server: PostgresServer = request.getfixturevalue("postgres_server")
     return server.create_database(f"t{os.getpid()}_{next(_db_counter)}")
+
+
+@pytest.fixture(params=BACKENDS)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A URL of an empty database: SQLite in tmp_path, or a fresh PostgreSQL database."""
+    return empty_database(request, request.param, tmp_path)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Store]:
+    """:func:`store` shared by a module's tests (for worlds that are costly to build)."""
+    s = Store.open_url(empty_database(request, request.param, tmp_path_factory.mktemp("db")))
+    try:
+        yield s
+    finally:
+        s.dispose()
 
 
 @pytest.fixture

@@ -7,7 +7,9 @@ written for that user, and maps to a CLI exit code. Code never raises bare ``Exc
 from __future__ import annotations
 
 __all__ = [
+    "AccessDenied",
     "ActionRefused",
+    "AuthError",
     "ConfigError",
     "DeliveryRejected",
     "FormatError",
@@ -100,3 +102,15 @@ class VerifyFailed(SafeguardError):
         self.file = file
         self.check = check
         self.reason = reason
+
+
+class AuthError(SafeguardError):
+    """A login, session or token is not valid (wrong password or code, locked, expired)."""
+
+    exit_code = 7
+
+
+class AccessDenied(SafeguardError):
+    """The actor may not do this action to this resource (``safeguard.authz``)."""
+
+    exit_code = 8

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -23,10 +23,6 @@ from safeguard.cli.common import (
     operation_name,
     settings,
 )
-from safeguard.errors import NotFoundError
-
-if TYPE_CHECKING:
-    from safeguard.store.db import Store
 
 __all__ = ["register"]
 
@@ -81,38 +77,6 @@ def ingest_command(
     _print_report(doc)
 
 
-def _list_docs(store: Store, operation: str | None) -> list[dict[str, Any]]:
-    from sqlalchemy import select
-
-    from safeguard.store.models import Delivery, Operation
-
-    query = (
-        select(Delivery, Operation.name)
-        .join(Operation, Operation.id == Delivery.operation_id)
-        .order_by(Delivery.id)
-    )
-    if operation:
-        query = query.where(Delivery.operation_id == store.operation_id(operation))
-    with store.session() as s:
-        rows = s.execute(query).all()
-    return [
-        {
-            "id": d.id,
-            "operation": op,
-            "format": d.format,
-            "platform": d.platform,
-            "source_agency": d.source_agency,
-            "received_at": d.received_at,
-            "ingested_by": d.ingested_by,
-            "accepted": sum(t.get("accepted", 0) for t in d.report.get("tables", {}).values()),
-            "quarantined": sum(
-                t.get("quarantined", 0) for t in d.report.get("tables", {}).values()
-            ),
-        }
-        for d, op in rows
-    ]
-
-
 @deliveries_app.command("list")
 @handle_errors
 def deliveries_list(
@@ -120,7 +84,9 @@ def deliveries_list(
     as_json: bool = JSON,
 ) -> None:
     """List ingested deliveries with their accepted and quarantined row counts."""
-    docs = _list_docs(open_store(), operation_filter(operation))
+    from safeguard.ingest.query import list_deliveries
+
+    docs = list_deliveries(open_store(), operation_filter(operation))
     if as_json:
         emit_json(docs)
         return
@@ -135,35 +101,6 @@ def deliveries_list(
     console.print(table)
 
 
-def _show_doc(store: Store, delivery_id: int) -> dict[str, Any]:
-    from sqlalchemy import func, select
-
-    from safeguard.store.models import Delivery, DeliveryFile, QuarantinedRow
-
-    with store.session() as s:
-        d = s.get(Delivery, delivery_id)
-        if d is None:
-            raise NotFoundError(f"no delivery {delivery_id} (see `safeguard deliveries list`)")
-        files = s.scalars(select(DeliveryFile).where(DeliveryFile.delivery_id == d.id)).all()
-        quarantined = s.scalar(
-            select(func.count())
-            .select_from(QuarantinedRow)
-            .where(QuarantinedRow.delivery_id == d.id)
-        )
-    return {
-        "id": d.id, "format": d.format, "checksum": d.checksum, "platform": d.platform,
-        "source_agency": d.source_agency, "produced_at": d.produced_at,
-        "received_at": d.received_at, "ingested_by": d.ingested_by,
-        "grading": {"source": d.grading_source, "intelligence": d.grading_intelligence,
-                    "handling": d.grading_handling, "conditions": d.grading_conditions},
-        "files": [{"path": f.path, "sha256": f.sha256, "size": f.size,
-                   "evidence_path": f.evidence_path} for f in files],
-        "quarantine_entries": int(quarantined or 0),
-        "tables": d.report.get("tables", {}), "reasons": d.report.get("reasons", {}),
-        "records": d.report.get("records", {}), "notes": d.report.get("notes", []),
-    }  # fmt: skip
-
-
 @deliveries_app.command("show")
 @handle_errors
 def deliveries_show(
@@ -171,7 +108,9 @@ def deliveries_show(
     as_json: bool = JSON,
 ) -> None:
     """Show a delivery's provenance, files and ingest report (accepted/quarantined by reason)."""
-    doc = _show_doc(open_store(), delivery_id)
+    from safeguard.ingest.query import delivery_doc
+
+    doc = delivery_doc(open_store(), delivery_id)
     if as_json:
         emit_json(doc)
         return
@@ -190,49 +129,12 @@ def deliveries_show(
     _print_report(doc)
 
 
-#: Columns of `deliveries quarantine` (``value`` is the offending cell as the partner wrote it).
-QUARANTINE_COLUMNS = ("file", "line", "column", "reason", "value", "detail", "raw")
-
-
-def _raw_value(raw: str, column: str) -> str | None:
-    """The offending cell from the quarantined row's JSON text (None: whole-row reasons)."""
-    import json
-
-    try:
-        row = json.loads(raw)
-    except ValueError:
-        return None
-    value = row.get(column) if isinstance(row, dict) else None
-    return None if value is None else value if isinstance(value, str) else json.dumps(value)
-
-
-def _quarantine_rows(
-    store: Store, delivery_id: int, reason: str | None, limit: int
-) -> list[dict[str, Any]]:
-    from sqlalchemy import select
-
-    from safeguard.store.models import Delivery, QuarantinedRow
-
-    query = select(QuarantinedRow).where(QuarantinedRow.delivery_id == delivery_id)
-    if reason:
-        query = query.where(QuarantinedRow.reason == reason)
-    query = query.order_by(QuarantinedRow.file, QuarantinedRow.line, QuarantinedRow.id)
-    with store.session() as s:
-        if s.get(Delivery, delivery_id) is None:
-            raise NotFoundError(f"no delivery {delivery_id} (see `safeguard deliveries list`)")
-        rows = s.scalars(query.limit(limit) if limit > 0 else query).all()
-    return [
-        {"file": r.file, "line": r.line, "column": r.column, "reason": r.reason,
-         "value": _raw_value(r.raw, r.column), "detail": r.detail, "raw": r.raw}
-        for r in rows
-    ]  # fmt: skip
-
-
 def _quarantine_csv(rows: list[dict[str, Any]]) -> str:
     import csv
     import io
 
     from safeguard.attribute.referrals import neutralise
+    from safeguard.ingest.query import QUARANTINE_COLUMNS
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -267,7 +169,9 @@ def deliveries_quarantine(
     """Show a delivery's quarantined rows: file, line, column, reason and the value as written."""
     if as_json and as_csv:
         raise typer.BadParameter("give --json or --csv, not both", param_hint="--csv")
-    rows = _quarantine_rows(open_store(), delivery_id, reason or None, limit)
+    from safeguard.ingest.query import quarantine_rows
+
+    rows = quarantine_rows(open_store(), delivery_id, reason or None, limit)
     if as_json:
         emit_json({"delivery_id": delivery_id, "rows": rows})
     elif as_csv:

@@ -26,6 +26,7 @@ app = typer.Typer(
 #: Modules under ``safeguard.cli`` that each define ``register(app)``.
 VERB_MODULES: tuple[str, ...] = (
     "assess",
+    "audit",
     "checks",
     "hashsets",
     "ingest",
@@ -43,6 +44,7 @@ VERB_MODULES: tuple[str, ...] = (
     "serve",
     "subjects",
     "synth",
+    "users",
 )
 
 

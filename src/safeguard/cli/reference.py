@@ -26,7 +26,8 @@ when it is a terminal (`--progress` shows them in a pipe or a log too). Errors a
 standard error, never a traceback. Exit codes: 0 success, 1 error, 2 bad usage or
 configuration (an unknown option value, a missing operation, a port out of range), 3 a named
 record does not exist, 4 a delivery was rejected, 5 an analyst's action was refused, 6 a
-package failed verification.
+package failed verification, 7 a login, session or token is not valid, 8 access denied,
+9 the audit log's chain is broken.
 """
 
 

@@ -1,8 +1,9 @@
-"""`safeguard serve`: the web app on loopback."""
+"""`safeguard serve`: the web app. Loopback by default; any other address only with TLS."""
 
 from __future__ import annotations
 
 import ipaddress
+from pathlib import Path
 
 import typer
 
@@ -12,40 +13,59 @@ from safeguard.errors import ConfigError
 __all__ = ["register"]
 
 
-def _check_loopback(host: str) -> None:
+def _is_loopback(host: str) -> bool:
     try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
-        loopback = False
-    if not loopback:
+        return False
+
+
+def _check_binding(host: str, cert: Path | None, key: Path | None) -> None:
+    if (cert is None) != (key is None):
+        raise ConfigError("give both --tls-cert and --tls-key, or neither")
+    for path in (cert, key):
+        if path is not None and not path.is_file():
+            raise ConfigError(f"TLS file not found: {path}")
+    if cert is None and not _is_loopback(host):
         raise ConfigError(
-            f"refusing to serve on {host}: the web app has no login yet, so it binds to "
-            "loopback only (127.0.0.1, ::1 or localhost)"
+            f"refusing to serve on {host} without TLS: give --tls-cert and --tls-key, or bind "
+            "to loopback (127.0.0.1, ::1 or localhost)"
         )
 
 
 @handle_errors
 def serve_command(
-    host: str = typer.Option("127.0.0.1", help="Loopback address to bind."),
+    host: str = typer.Option("127.0.0.1", help="Address to bind (beyond loopback: TLS only)."),
     port: int = typer.Option(8000, min=1, max=65535, help="TCP port (1-65535)."),
+    tls_cert: Path | None = typer.Option(None, "--tls-cert", help="PEM certificate (chain)."),
+    tls_key: Path | None = typer.Option(None, "--tls-key", help="PEM private key."),
     as_json: bool = JSON,
 ) -> None:
-    """Serve the web app (operation overview, triage queue, JSON API) on loopback.
+    """Serve the web app: log in per role, queue, packages, force portal, REST and matching API.
 
     With --json the address is printed as one JSON document before serving.
     """
+    _check_binding(host, tls_cert, tls_key)
     import uvicorn
 
     from safeguard.web import create_app
 
-    _check_loopback(host)
-    app = create_app(settings())
-    url = f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+    tls = tls_cert is not None
+    app = create_app(settings(), tls=tls)
+    scheme = "https" if tls else "http"
+    url = f"{scheme}://[{host}]:{port}/" if ":" in host else f"{scheme}://{host}:{port}/"
     if as_json:
-        emit_json({"url": url, "host": host, "port": port})
+        emit_json({"url": url, "host": host, "port": port, "tls": tls})
     else:
         console.print(f"Safeguard web app on {url}  (Ctrl-C to stop)")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        ssl_certfile=str(tls_cert) if tls_cert else None,
+        ssl_keyfile=str(tls_key) if tls_key else None,
+    )
 
 
 def register(app: typer.Typer) -> None:

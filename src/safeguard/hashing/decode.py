@@ -18,6 +18,7 @@ from __future__ import annotations
 import warnings
 import zlib
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pillow_heif
@@ -25,7 +26,7 @@ from PIL import Image, UnidentifiedImageError
 
 from safeguard.errors import ImageDecodeError
 
-__all__ = ["DRAFT_MIN_SIDE", "MAX_PIXELS", "RESIZE_SIDE", "decode_image"]
+__all__ = ["DRAFT_MIN_SIDE", "MAX_PIXELS", "RESIZE_SIDE", "decode_image", "image_name"]
 
 #: Images with more pixels than this are refused as possible decompression bombs.
 MAX_PIXELS: int = Image.MAX_IMAGE_PIXELS or 89_478_485
@@ -54,8 +55,13 @@ _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeEr
 pillow_heif.register_heif_opener()
 
 
+def image_name(path: Path | BinaryIO) -> str:
+    """How an image is named in errors: its path, or "upload" for content in memory."""
+    return str(path) if isinstance(path, Path) else "upload"
+
+
 def decode_image(
-    path: Path,
+    path: Path | BinaryIO,
     *,
     draft_min_side: int | None = DRAFT_MIN_SIDE,
     resize_side: int | None = RESIZE_SIDE,
@@ -71,21 +77,21 @@ def decode_image(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(path) as im:
-                return _decode_open(im, str(path), sides, max_pixels)
+                return _decode_open(im, image_name(path), sides, max_pixels)
     except ImageDecodeError:
         raise
     except FileNotFoundError as exc:
-        raise ImageDecodeError(str(path), "file not found") from exc
+        raise ImageDecodeError(image_name(path), "file not found") from exc
     except (PermissionError, IsADirectoryError) as exc:
-        raise ImageDecodeError(str(path), f"cannot read file: {exc.strerror}") from exc
+        raise ImageDecodeError(image_name(path), f"cannot read file: {exc.strerror}") from exc
     except UnidentifiedImageError as exc:
-        raise ImageDecodeError(str(path), "not a recognised image format") from exc
+        raise ImageDecodeError(image_name(path), "not a recognised image format") from exc
     except Image.DecompressionBombError as exc:
-        raise ImageDecodeError(str(path), f"decompression bomb: {exc}") from exc
+        raise ImageDecodeError(image_name(path), f"decompression bomb: {exc}") from exc
     except MemoryError as exc:
-        raise ImageDecodeError(str(path), "image too large to decode in memory") from exc
+        raise ImageDecodeError(image_name(path), "image too large to decode in memory") from exc
     except _DECODE_ERRORS as exc:
-        raise ImageDecodeError(str(path), f"corrupt or truncated image: {exc}") from exc
+        raise ImageDecodeError(image_name(path), f"corrupt or truncated image: {exc}") from exc
 
 
 def _decode_open(

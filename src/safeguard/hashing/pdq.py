@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pdqhash
 
 from safeguard.errors import ImageDecodeError
-from safeguard.hashing.decode import DRAFT_MIN_SIDE, RESIZE_SIDE, decode_image
+from safeguard.hashing.decode import DRAFT_MIN_SIDE, RESIZE_SIDE, decode_image, image_name
 
 __all__ = [
     "DIHEDRAL_NAMES",
@@ -64,16 +65,16 @@ def pdq_dihedral_of_array(pixels: np.ndarray) -> list[PdqHash]:
     return [PdqHash(_hex_of_bits(bits), int(quality)) for bits in variants]
 
 
-def _checked(path: Path, pixels: np.ndarray) -> np.ndarray:
+def _checked(path: Path | BinaryIO, pixels: np.ndarray) -> np.ndarray:
     if min(pixels.shape[0], pixels.shape[1]) < _MIN_SIDE:
         raise ImageDecodeError(
-            str(path), f"image is too small for PDQ (under {_MIN_SIDE} pixels a side)"
+            image_name(path), f"image is too small for PDQ (under {_MIN_SIDE} pixels a side)"
         )
     return pixels
 
 
 def pdq_of_image(
-    path: Path,
+    path: Path | BinaryIO,
     *,
     draft_min_side: int | None = DRAFT_MIN_SIDE,
     resize_side: int | None = RESIZE_SIDE,
@@ -90,7 +91,7 @@ def pdq_of_image(
 
 
 def pdq_dihedral_of_image(
-    path: Path,
+    path: Path | BinaryIO,
     *,
     draft_min_side: int | None = DRAFT_MIN_SIDE,
     resize_side: int | None = RESIZE_SIDE,

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,7 +23,18 @@ from sqlalchemy.orm import Session
 
 from safeguard.store.models import AuditEvent
 
-__all__ = ["GENESIS", "append", "canonical_json", "event_hash", "verify"]
+__all__ = [
+    "GENESIS",
+    "AuditCheck",
+    "AuditProblem",
+    "NewEvent",
+    "append",
+    "append_many",
+    "canonical_json",
+    "check_chain",
+    "event_hash",
+    "verify",
+]
 
 #: ``prev_hash`` of the first event in the log.
 GENESIS = "0" * 64
@@ -59,6 +71,45 @@ def _lock_log(session: Session) -> None:
         session.execute(update(AuditEvent).where(AuditEvent.id == -1).values(actor=""))
 
 
+@dataclass(frozen=True)
+class NewEvent:
+    """An event to append: ``at`` defaults to the moment it is appended."""
+
+    actor: str
+    action: str
+    target: str = ""
+    detail: Mapping[str, Any] | None = None
+    at: datetime | None = None
+
+
+def append_many(session: Session, events: Sequence[NewEvent]) -> list[AuditEvent]:
+    """Add ``events`` at the end of the chain, in order, under one lock (flushed, committed
+    with ``session``): what a batched writer appends in one transaction."""
+    _lock_log(session)
+    prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    prev_hash = prev or GENESIS
+    rows = []
+    for e in events:
+        # Round-trip through JSON so what is hashed is exactly what the store gives back.
+        doc = json.loads(canonical_json(dict(e.detail or {})))
+        at = e.at or datetime.now(UTC)
+        content = _content(at, e.actor, e.action, e.target, doc)
+        row = AuditEvent(
+            at=at,
+            actor=e.actor,
+            action=e.action,
+            target=e.target,
+            detail=doc,
+            prev_hash=prev_hash,
+            hash=event_hash(prev_hash, content),
+        )
+        rows.append(row)
+        prev_hash = row.hash
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
 def append(
     session: Session,
     actor: str,
@@ -67,25 +118,7 @@ def append(
     detail: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
     """Add one event at the end of the chain (flushed, committed with ``session``)."""
-    _lock_log(session)
-    prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
-    prev_hash = prev or GENESIS
-    # Round-trip through JSON so what is hashed is exactly what the store gives back.
-    doc = json.loads(canonical_json(dict(detail or {})))
-    at = datetime.now(UTC)
-    content = _content(at, actor, action, target, doc)
-    event = AuditEvent(
-        at=at,
-        actor=actor,
-        action=action,
-        target=target,
-        detail=doc,
-        prev_hash=prev_hash,
-        hash=event_hash(prev_hash, content),
-    )
-    session.add(event)
-    session.flush()
-    return event
+    return append_many(session, [NewEvent(actor, action, target, detail)])[0]
 
 
 def _events(session: Session, batch: int = 5000) -> Iterator[AuditEvent]:
@@ -109,3 +142,66 @@ def verify(session: Session) -> int | None:
             return event.id
         expected_prev = event.hash
     return None
+
+
+@dataclass(frozen=True)
+class AuditProblem:
+    """One place where the log is not what was written: ``kind`` is ``edited`` (an event's
+    content no longer gives its hash), ``inserted`` (an event that the chain skips over),
+    ``deleted`` (the next event points at an event that is gone) or ``truncated`` (the log
+    ends before the head an auditor recorded)."""
+
+    event_id: int | None
+    kind: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class AuditCheck:
+    events: int
+    head_id: int | None
+    head_hash: str
+    problems: list[AuditProblem] = field(default_factory=list)
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems
+
+
+def _link_problem(event: AuditEvent, prev: AuditEvent | None, before: str) -> AuditProblem:
+    """``event`` does not point at ``prev``: was ``prev`` inserted, or something deleted?"""
+    if prev is not None and event.prev_hash == before:
+        return AuditProblem(prev.id, "inserted", f"event {prev.id} is not in the chain")
+    after = prev.id if prev is not None else "the start"
+    return AuditProblem(event.id, "deleted", f"event(s) missing between {after} and {event.id}")
+
+
+def check_chain(
+    session: Session, *, expect_head: str | None = None, expect_events: int | None = None
+) -> AuditCheck:
+    """Every problem in the log, by kind. ``expect_head``/``expect_events`` (recorded earlier
+    from ``safeguard audit verify``) also detect events deleted from the end."""
+    problems: list[AuditProblem] = []
+    prev: AuditEvent | None = None
+    before_prev = GENESIS  # hash that ``prev`` should point at
+    count, seen = 0, set()
+    for event in _events(session):
+        count += 1
+        seen.add(event.hash)
+        content = _content(event.at, event.actor, event.action, event.target, event.detail)
+        if event.hash != event_hash(event.prev_hash, content):
+            problems.append(AuditProblem(event.id, "edited", "content does not give its hash"))
+        expected = prev.hash if prev is not None else GENESIS
+        if event.prev_hash != expected:
+            problems.append(_link_problem(event, prev, before_prev))
+        before_prev = expected
+        prev = event
+    head_hash = prev.hash if prev is not None else GENESIS
+    if expect_head and expect_head != head_hash:
+        where = "is no longer in the log" if expect_head not in seen else "is not the head"
+        problems.append(AuditProblem(None, "truncated", f"recorded head {expect_head} {where}"))
+    if expect_events is not None and count < expect_events:
+        problems.append(
+            AuditProblem(None, "truncated", f"{expect_events - count} event(s) fewer than recorded")
+        )
+    return AuditCheck(count, prev.id if prev else None, head_hash, problems)

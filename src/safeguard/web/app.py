@@ -1,88 +1,111 @@
-"""The FastAPI application: pages (Jinja2) and a JSON API over the same queries.
+"""The FastAPI application: pages (Jinja2 + HTMX), the REST API and the matching API.
 
-No login yet: ``safeguard serve`` binds to loopback only. Every asset is served locally.
+Everyone logs in (``docs/security.md``); every route declares the action it performs and
+:mod:`safeguard.authz` decides. Every asset is served locally; no page loads anything from
+another host, and strict headers forbid inline script, framing and referrers.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from urllib.parse import unquote
 
-from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from safeguard import __version__, track
+from safeguard import __version__
 from safeguard.config import Settings
-from safeguard.errors import NotFoundError
-from safeguard.refdata import uk
 from safeguard.store.db import Store
-from safeguard.web.queries import operation_names, triage_queue
+from safeguard.web.deps import WebState
+from safeguard.web.jobs import JobRunner
+from safeguard.web.routes import ROUTERS
+from safeguard.web.routes.match import EngineCache
 
-__all__ = ["create_app"]
+__all__ = ["CSP", "OPENAPI_URL", "create_app"]
 
 HERE = Path(__file__).parent
+OPENAPI_URL = "/api/v1/openapi.json"
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "frame-ancestors 'none'"
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 
 
-class _SecurityHeaders(BaseHTTPMiddleware):
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        response = await call_next(request)
-        response.headers["Content-Security-Policy"] = CSP
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["Cache-Control"] = "no-store"
-        return response
+class _RefuseNul:
+    """NUL characters in a path or query are refused (400): no store can keep them as text.
+
+    Plain ASGI middleware (as is :class:`_SecurityHeaders`): Starlette's BaseHTTPMiddleware
+    costs a task group and memory streams on every request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            query = scope.get("query_string", b"").decode("latin-1")
+            if "\x00" in unquote(scope.get("path", "")) or "\x00" in unquote(query):
+                refused = JSONResponse({"detail": "NUL characters are not accepted"}, 400)
+                await refused(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
-def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
-    store = store or Store.open(settings)
-    app = FastAPI(title="Safeguard", version=__version__, docs_url=None, redoc_url=None)
-    app.add_middleware(_SecurityHeaders)
+class _SecurityHeaders:
+    def __init__(self, app: ASGIApp, *, tls: bool) -> None:
+        self.app = app
+        self._tls = tls
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["Content-Security-Policy"] = CSP
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["X-Frame-Options"] = "DENY"
+                headers["Referrer-Policy"] = "no-referrer"
+                headers["Cache-Control"] = "no-store"
+                headers["Cross-Origin-Opener-Policy"] = "same-origin"
+                if self._tls:
+                    headers["Strict-Transport-Security"] = "max-age=31536000"
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+async def _to_login(request: Request, exc: StarletteHTTPException) -> Response:
+    """A page asked for without a login goes to the login form; the API answers 401."""
+    wants_page = not request.url.path.startswith("/api/")
+    if exc.status_code == 401 and wants_page and request.method == "GET":
+        return RedirectResponse("/login", status_code=303)
+    return await http_exception_handler(request, exc)
+
+
+def create_app(settings: Settings, store: Store | None = None, *, tls: bool = False) -> FastAPI:
+    """The app over ``store``; ``tls`` marks cookies Secure and sends HSTS."""
+    app = FastAPI(
+        title="Safeguard",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=OPENAPI_URL,
+    )
+    app.state.web = WebState(store or Store.open(settings), secure_cookies=tls)
+    app.state.settings = settings
+    app.state.engines = EngineCache()
+    app.state.jobs = JobRunner(app.state.web.store, settings)
+    app.add_middleware(_RefuseNul)
+    app.add_middleware(_SecurityHeaders, tls=tls)
+    app.add_exception_handler(StarletteHTTPException, _to_login)  # type: ignore[arg-type]
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    templates = Jinja2Templates(directory=HERE / "templates")
-    templates.env.globals["version"] = __version__
-
-    def summary_or_404(name: str) -> track.OperationSummary:
-        try:
-            return track.summarise(store, name)
-        except NotFoundError as exc:
-            raise HTTPException(404, str(exc)) from exc
-
-    @app.get("/", response_class=HTMLResponse)
-    def index(request: Request) -> Response:
-        names = operation_names(store)
-        if len(names) == 1:
-            return RedirectResponse(f"/operations/{names[0]}", status_code=303)
-        return templates.TemplateResponse(request, "index.html", {"operations": names})
-
-    @app.get("/operations/{name}", response_class=HTMLResponse)
-    def overview(request: Request, name: str) -> Response:
-        summary = summary_or_404(name)
-        context: dict[str, Any] = {
-            "s": summary,
-            "queue": triage_queue(store, name),
-            "chart": summary.to_json(),
-            "forces": uk.forces(),
-        }
-        return templates.TemplateResponse(request, "overview.html", context)
-
-    @app.get("/api/operations")
-    def api_operations() -> list[str]:
-        return operation_names(store)
-
-    @app.get("/api/operations/{name}/summary")
-    def api_summary(name: str) -> JSONResponse:
-        return JSONResponse(summary_or_404(name).to_json())
-
-    @app.get("/api/operations/{name}/queue")
-    def api_queue(name: str, limit: int = 25) -> JSONResponse:
-        summary_or_404(name)
-        return JSONResponse([i.to_json() for i in triage_queue(store, name, min(limit, 500))])
-
+    for router in ROUTERS:
+        app.include_router(router)
     return app

@@ -1,5 +1,6 @@
 """SQLAlchemy models of the core records (``docs/data-model.md``)."""
 
+from safeguard.store.models.access import ApiToken, User, WebJob, WebSession
 from safeguard.store.models.analysis import (
     Assessment,
     Attribution,
@@ -54,6 +55,7 @@ from safeguard.store.models.platform import (
 __all__ = [
     "Account",
     "AccountMaterial",
+    "ApiToken",
     "Assessment",
     "AssessmentOverride",
     "AssessmentRun",
@@ -90,4 +92,7 @@ __all__ = [
     "SubjectAccount",
     "SubjectAction",
     "SubjectNetwork",
+    "User",
+    "WebJob",
+    "WebSession",
 ]

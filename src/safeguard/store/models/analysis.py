@@ -50,6 +50,8 @@ class Subject(Base):
     """A person, as far as the evidence links accounts together."""
 
     __tablename__ = "subject"
+    #: The subject page and API find a subject by its label within an operation.
+    __table_args__ = (Index("ix_subject_op_label", "operation_id", "label"),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
     label: Mapped[str] = mapped_column(String(40))
@@ -144,6 +146,11 @@ class RegisterEntry(Base):
 
 class Assessment(Base):
     __tablename__ = "assessment"
+    #: The triage queue reads an operation's assessments in priority order (tier, then score
+    #: descending): a page is a walk along this index, not a sort of the whole operation.
+    __table_args__ = (
+        Index("ix_assessment_queue", "operation_id", "tier", text("score DESC"), "subject_id"),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
     subject_id: Mapped[int] = mapped_column(ForeignKey("subject.id"), index=True)

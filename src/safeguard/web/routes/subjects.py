@@ -1,0 +1,193 @@
+"""The analyst's workspace: the triage queue (filtered, paginated) and one subject, with
+split and merge (justified, audited) from the page and from the API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from safeguard import resolve
+from safeguard.authz import Actor
+from safeguard.errors import ActionRefused
+from safeguard.refdata import uk
+from safeguard.refresh import refresh_subjects
+from safeguard.resolve.actions import ActionResult
+from safeguard.resolve.query import account_ids_for
+from safeguard.web.deps import Need, state_of
+from safeguard.web.queries import QueueFilter, subject_doc, triage_queue
+from safeguard.web.render import page
+from safeguard.web.routes.errors import not_found
+from safeguard.web.schemas import ERROR_RESPONSES, ErrorOut
+
+__all__ = ["api", "router"]
+
+router = APIRouter(include_in_schema=False)  # HTML pages: not part of the REST API
+api = APIRouter(prefix="/api/v1", tags=["subjects"], responses=ERROR_RESPONSES)
+PAGE = 50
+
+
+class QueueQuery(BaseModel):
+    """The queue page's filters, as its form sends them."""
+
+    tier: list[str] = Field(default_factory=list, max_length=4)
+    force: str = Field("", max_length=60)
+    confidence: str = Field("", max_length=10)
+    role: str = Field("", max_length=40)
+    flag: str = Field("", max_length=60)
+    deconflicted: str = Field("", max_length=3)
+    offset: int = Field(0, ge=0, le=10_000_000)
+
+    def where(self) -> QueueFilter:
+        return QueueFilter(
+            tiers=tuple(t for t in self.tier if t),
+            force_id=self.force or None,
+            confidence=self.confidence or None,
+            network_role=self.role or None,
+            flag=self.flag or None,
+            deconflicted={"yes": True, "no": False}.get(self.deconflicted),
+        )
+
+
+@router.get("/operations/{name}/queue")
+def queue_page(
+    request: Request,
+    name: str,
+    actor: Annotated[Actor, Depends(Need("queue.view"))],
+    q: Annotated[QueueQuery, Query()],
+) -> Response:
+    where, offset = q.where(), q.offset
+    with not_found():
+        items = triage_queue(
+            state_of(request).store, name, actor, limit=PAGE + 1, offset=offset, where=where
+        )
+    context: dict[str, Any] = {
+        "operation": name,
+        "queue": items[:PAGE],
+        "more": len(items) > PAGE,
+        "offset": offset,
+        "page": PAGE,
+        "where": where,
+        "query": request.url.query,
+        "forces": uk.forces(),
+    }
+    return page(request, "queue.html", context)
+
+
+@router.get("/operations/{name}/subjects/{label}")
+def subject_page(
+    request: Request,
+    name: str,
+    label: str,
+    actor: Annotated[Actor, Depends(Need("subjects.view"))],
+) -> Response:
+    with not_found():
+        doc = subject_doc(state_of(request).store, name, actor, label)
+    return page(request, "subject.html", {"operation": name, "s": doc, "forces": uk.forces()})
+
+
+def _refreshed(request: Request, result: ActionResult) -> list[str]:
+    """The action's subjects re-attributed and re-assessed, as the CLI's actions do."""
+    refresh_subjects(state_of(request).store, request.app.state.settings, result.operation_id)
+    return list(result.labels)
+
+
+def _merge(request: Request, name: str, labels: list[str], why: str, actor: Actor) -> list[str]:
+    store = state_of(request).store
+    with not_found():
+        op_id = store.operation_id(name)
+        try:
+            result = resolve.merge(store, op_id, labels, justification=why, author=actor.username)
+        except ActionRefused as exc:
+            raise HTTPException(409, str(exc)) from exc
+    return _refreshed(request, result)
+
+
+def _split(request: Request, name: str, accounts: list[str], why: str, actor: Actor) -> list[str]:
+    store = state_of(request).store
+    with not_found():
+        op_id = store.operation_id(name)
+        with store.session() as s:
+            ids = account_ids_for(s, op_id, accounts)
+        try:
+            result = resolve.split(store, op_id, ids, justification=why, author=actor.username)
+        except ActionRefused as exc:
+            raise HTTPException(409, str(exc)) from exc
+    return _refreshed(request, result)
+
+
+class MergeForm(BaseModel):
+    other: str = Field(..., max_length=40)
+    justification: str = Field(..., min_length=1, max_length=2000)
+
+
+class SplitForm(BaseModel):
+    accounts: str = Field(..., max_length=2000)
+    justification: str = Field(..., min_length=1, max_length=2000)
+
+
+@router.post("/operations/{name}/subjects/{label}/merge")
+def merge_form(
+    request: Request,
+    name: str,
+    label: str,
+    actor: Annotated[Actor, Depends(Need("subjects.change"))],
+    form: Annotated[MergeForm, Form()],
+) -> Response:
+    labels = _merge(request, name, [label, form.other], form.justification, actor)
+    return RedirectResponse(f"/operations/{name}/subjects/{labels[0]}", status_code=303)
+
+
+@router.post("/operations/{name}/subjects/{label}/split")
+def split_form(
+    request: Request,
+    name: str,
+    label: str,
+    actor: Annotated[Actor, Depends(Need("subjects.change"))],
+    form: Annotated[SplitForm, Form()],
+) -> Response:
+    _split(request, name, form.accounts.split(), form.justification, actor)
+    return RedirectResponse(f"/operations/{name}/subjects/{label}", status_code=303)
+
+
+class MergeIn(BaseModel):
+    labels: list[str] = Field(..., min_length=2, max_length=50)
+    justification: str = Field(..., min_length=1, max_length=2000)
+
+
+class SplitIn(BaseModel):
+    accounts: list[str] = Field(..., min_length=1, max_length=1000)
+    justification: str = Field(..., min_length=1, max_length=2000)
+
+
+class ActionOut(BaseModel):
+    labels: list[str]
+
+
+_CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorOut, "description": "The action was refused."}
+}
+
+
+@api.post("/operations/{name}/subjects/merge", responses=_CONFLICT)
+def merge_api(
+    request: Request,
+    name: str,
+    body: MergeIn,
+    actor: Annotated[Actor, Depends(Need("subjects.change"))],
+) -> ActionOut:
+    """Merge subjects into one (justified, audited, survives re-runs)."""
+    return ActionOut(labels=_merge(request, name, body.labels, body.justification, actor))
+
+
+@api.post("/operations/{name}/subjects/split", responses=_CONFLICT)
+def split_api(
+    request: Request,
+    name: str,
+    body: SplitIn,
+    actor: Annotated[Actor, Depends(Need("subjects.change"))],
+) -> ActionOut:
+    """Split accounts (platform ids) out of their subject (justified, audited)."""
+    return ActionOut(labels=_split(request, name, body.accounts, body.justification, actor))

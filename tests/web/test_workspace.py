@@ -1,0 +1,84 @@
+"""The analyst's workspace: the queue filters and pages in SQL, the subject page explains,
+and split/merge from the web are justified and audited."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from safeguard.authz import Role
+from safeguard.store.db import Store
+from safeguard.store.models import Account, AuditEvent, Subject, SubjectAccount
+from tests.support.web import OTHER_FORCE, OWN_FORCE, WebWorld, build_world, csrf_of
+
+
+@pytest.fixture
+def world(store: Store, tmp_path: Path) -> WebWorld:
+    return build_world(store, tmp_path)
+
+
+def _labels(html: str) -> list[str]:
+    return re.findall(r'<tr class="tier-\d" data-label="([^"]+)"', html)
+
+
+def test_queue_filters_and_pages(world: WebWorld) -> None:
+    c = world.client(Role.ANALYST)
+    own, other = world.subjects[OWN_FORCE], world.subjects[OTHER_FORCE]
+    assert _labels(c.get("/operations/webop/queue").text) == [own, other]  # tier 1, then 2
+    assert _labels(c.get("/operations/webop/queue?tier=2").text) == [other]
+    assert _labels(c.get(f"/operations/webop/queue?force={OWN_FORCE}").text) == [own]
+    assert _labels(c.get("/operations/webop/queue?confidence=low").text) == []
+    assert _labels(c.get("/operations/webop/queue?flag=no-such-flag").text) == []
+    assert _labels(c.get("/operations/webop/queue?offset=1").text) == [other]
+    api = c.get("/api/v1/operations/webop/queue?limit=1&offset=1").json()
+    assert [q["label"] for q in api] == [other]
+    assert c.get("/api/v1/operations/webop/queue?limit=-1").status_code == 422
+    assert c.get("/api/v1/operations/webop/queue?limit=501").status_code == 422
+
+
+def test_subject_page_explains_and_officer_sees_only_own(world: WebWorld) -> None:
+    page = world.client(Role.ANALYST).get(f"/operations/webop/subjects/{world.subjects[OWN_FORCE]}")
+    assert page.status_code == 200
+    assert "reason 1" in page.text and "Thames Valley" in page.text
+    assert world.packages[OWN_FORCE] in page.text
+    officer = world.client(Role.FORCE_OFFICER)
+    doc = officer.get(f"/api/v1/operations/webop/subjects/{world.subjects[OWN_FORCE]}").json()
+    assert doc["packages"] == [world.packages[OWN_FORCE]]
+    assert (
+        "merge-form"
+        not in officer.get(f"/operations/webop/subjects/{world.subjects[OWN_FORCE]}").text
+    )
+    hidden = officer.get(f"/api/v1/operations/webop/subjects/{world.subjects[OTHER_FORCE]}")
+    assert hidden.status_code == 404
+
+
+def test_merge_from_the_web_is_justified_and_audited(world: WebWorld) -> None:
+    c = world.client(Role.SUPERVISOR)
+    labels = sorted(world.subjects.values())
+    csrf = {"x-csrf-token": csrf_of(c)}
+    no_why = c.post(
+        "/api/v1/operations/webop/subjects/merge",
+        json={"labels": labels, "justification": ""},
+        headers=csrf,
+    )
+    assert no_why.status_code == 422
+    r = c.post(
+        "/api/v1/operations/webop/subjects/merge",
+        json={"labels": labels, "justification": "same phone on both accounts"},
+        headers=csrf,
+    )
+    assert r.status_code == 200
+    (merged,) = r.json()["labels"]
+    with world.store.session() as s:
+        members = s.scalars(
+            select(Account.platform_account_id)
+            .join(SubjectAccount, SubjectAccount.account_id == Account.id)
+            .join(Subject, Subject.id == SubjectAccount.subject_id)
+            .where(Subject.label == merged)
+        ).all()
+        merges = [e for e in s.scalars(select(AuditEvent)) if e.action == "subject.merge"]
+    assert sorted(members) == ["u1", "u2"]
+    assert merges and merges[-1].actor == world.users[Role.SUPERVISOR].username
