@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from safeguard.store.models import (
     Identifier,
     LoginEvent,
     Message,
+    Operation,
     QuarantinedRow,
     StageRun,
 )
@@ -241,3 +244,40 @@ def test_rejected_delivery_leaves_store_unchanged(
     ] in str(err.value)
     for model in (Delivery, DeliveryFile, Account, Identifier, LoginEvent, QuarantinedRow):
         assert _count(store, model) == 0
+    assert _count(store, Operation) == 0  # the operation it would have created is not kept
+    assert _kept_files(settings) == []  # nor any of its files in the evidence store
+
+
+def _kept_files(settings: Settings) -> list[Path]:
+    root = settings.evidence_dir
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def test_refusal_keeps_the_files_of_deliveries_already_stored(
+    store: Store, settings: Settings, delivery: Path, tmp_path: Path
+) -> None:
+    run(store, settings, delivery, "op-test")
+    before = _kept_files(settings)
+    refused = write_platform_export(tmp_path / "refused", _tables())
+    (refused / "files.csv").write_bytes(b"\xff\xfe\x00bad header\n")
+    from safeguard.ingest.testing import write_manifest
+
+    write_manifest(refused, ["accounts.csv", "logins.csv", "files.csv", "messages.csv",
+                             "identifiers.csv"])  # fmt: skip
+    with pytest.raises(DeliveryRejected):
+        run(store, settings, refused, "op-test")
+    # Its accounts.csv has the same bytes as the stored delivery's: that copy stays.
+    assert _kept_files(settings) == before
+    assert _count(store, Operation) == 1 and _count(store, Delivery) == 1
+
+
+def test_a_killed_ingests_partial_copy_is_removed_by_the_next(
+    store: Store, settings: Settings, delivery: Path
+) -> None:
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    partial = settings.evidence_dir / "ab" / f".{'ab' * 32}.{dead.stdout.strip()}.140.tmp"
+    partial.parent.mkdir(parents=True)
+    partial.write_bytes(b"half a file")
+    run(store, settings, delivery, "op-test")
+    assert not partial.exists()
