@@ -45,7 +45,7 @@ REASON_TEXT: dict[Reason, str] = {
     Reason.NO_HASH: "a file event with none of md5, sha1, sha256, pdq",
     Reason.BAD_EMAIL: "not an email address",
     Reason.BAD_PHONE: "not a possible phone number (for the declared country, default GB)",
-    Reason.BAD_IP: "not an IPv4 or IPv6 address",
+    Reason.BAD_IP: "not a plain IPv4 or IPv6 address (an IPv6 zone id such as %eth0 included)",
     Reason.BAD_POSTCODE: "not a UK postcode or postcode district",
     Reason.BAD_COUNTRY: "not an ISO 3166 alpha-2 country code",
     Reason.BAD_IDENTIFIER: "an identifier value that normalises to nothing",

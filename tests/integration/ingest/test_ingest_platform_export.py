@@ -61,6 +61,9 @@ def _tables() -> dict[str, list[dict[str, Any]]]:
              "event": "login", "port": "", "device_id": ""},
             {"account_id": "u2", "timestamp": "2020-01-01T10:00:00Z", "ip": "999.1.1.1",
              "event": "login", "port": "", "device_id": ""},
+            {"account_id": "u2", "timestamp": "2020-01-01T10:00:00Z",
+             "ip": "fe80::1%25';DROP TABLE account;--", "event": "login", "port": "",
+             "device_id": ""},
         ],
         "files": [
             {"event_id": "f1", "account_id": "u1", "timestamp": "2020-02-01T00:00:00Z",
@@ -81,6 +84,8 @@ def _tables() -> dict[str, list[dict[str, Any]]]:
             {"account_id": "u2", "kind": "phone", "value": "01 42 68 53 00"},
             {"account_id": "u2", "kind": "payment_ref", "value": " PAY-1 "},
             {"account_id": "u2", "kind": "shoe_size", "value": "9"},
+            {"account_id": "u2", "kind": "ip", "value": "fe80::1%eth0"},
+            {"account_id": "u2", "kind": "ip", "value": "198.51.100.9"},
         ],
     }  # fmt: skip
 
@@ -156,10 +161,14 @@ def test_events_resolve_accounts_and_normalise_values(
     assert "f3" not in files  # its only hash is bad
     assert message.sender_account_id == ids["u1"] and message.recipient_platform_ids == "u2 u9"
     assert result.reasons["logins.csv"] == {
-        "bad_ip": 1, "bad_timestamp": 1, "unknown_account": 1,
+        "bad_ip": 2, "bad_timestamp": 1, "unknown_account": 1,
     }  # fmt: skip
     assert result.reasons["files.csv"] == {"bad_hash": 1, "bad_integer": 1, "no_hash": 1}
-    assert result.reasons["identifiers.csv"] == {"bad_enum": 1}
+    assert result.reasons["identifiers.csv"] == {"bad_enum": 1, "bad_ip": 1}
+    with store.session() as s:
+        stored = set(s.scalars(select(LoginEvent.ip))) | set(s.scalars(select(Identifier.norm)))
+    assert not any("%" in (v or "") for v in stored)
+    assert "198.51.100.9" in stored
 
 
 def test_every_stored_reference_resolves(tmp_path: Path, delivery: Path) -> None:
