@@ -28,6 +28,7 @@ class Reason(StrEnum):
     NUL_BYTE = "nul_byte"
     BAD_ROW = "bad_row"
     BAD_ENCODING = "bad_encoding"
+    NOT_SCALAR = "not_scalar"
     BAD_REPORT = "bad_report"
 
 
@@ -53,6 +54,7 @@ REASON_TEXT: dict[Reason, str] = {
     Reason.NUL_BYTE: "a value containing a NUL character",
     Reason.BAD_ROW: "a record the table reader could not split into the header's columns",
     Reason.BAD_ENCODING: "a record that is not valid UTF-8",
+    Reason.NOT_SCALAR: "an object or array (JSON Lines) or a nested value (Parquet) in a column",
     Reason.BAD_REPORT: "a report file that is not well-formed XML or not a CyberTipline report",
 }
 
