@@ -50,11 +50,6 @@ class Variants:
         pdq = [h if ok else None for h, ok in zip(self.hashes["pdq"], self.pdq_ok, strict=True)]
         return {**self.hashes, "pdq": pdq}
 
-    def file_key(self) -> list[str | None]:
-        """The best available key of each variant's file: sha256, else sha1, md5, pdq."""
-        cols = [self.hashes[k] for k in ("sha256", "sha1", "md5", "pdq")]
-        return [next((h for h in hs if h is not None), None) for hs in zip(*cols, strict=True)]
-
 
 @dataclass(frozen=True)
 class EventTable:
