@@ -26,7 +26,7 @@ __all__ = ["DIRECTIONS", "HASH_KINDS", "EventTable", "Variants", "read_file_even
 DIRECTIONS: tuple[Direction, ...] = (Direction.UPLOAD, Direction.DOWNLOAD, Direction.SHARE)
 #: The hash columns of a variant, in the order the database concatenates them.
 HASH_KINDS: tuple[str, ...] = ("md5", "sha1", "sha256", "pdq")
-_CHUNK = 100_000
+_CHUNK = 25_000
 _SEP = "|"
 
 
