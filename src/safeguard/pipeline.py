@@ -16,6 +16,7 @@ from safeguard.assess.enrichment import load_checks, load_register
 from safeguard.config import Settings
 from safeguard.errors import PipelineError
 from safeguard.hashsets.importer import import_hash_set
+from safeguard.memory import release
 from safeguard.progress import NULL_PROGRESS, Progress
 from safeguard.store.db import Store
 from safeguard.track import OperationSummary
@@ -120,33 +121,42 @@ def run_pipeline(
 
     The GeoIP settings are checked first: a configured database that cannot be opened
     stops the run before anything is ingested; each unset one is passed to ``on_warning``.
+    Between stages, memory the last one freed goes back to the system (:func:`release`),
+    so the run's peak is the largest stage's, not the sum of what each left behind.
     """
     cfg = _settings_for(settings, inputs)
     for warning in attribute.geoip_warnings(cfg):
         on_warning(warning)
-    on_step("ingest")
+
+    def begin(step: str) -> None:
+        release()
+        on_step(step)
+
+    begin("ingest")
     ingest.run(store, cfg, inputs.delivery, operation, user=user, progress=progress)
     op_id = store.operation_id(operation)
     for hs in inputs.hash_sets:
-        on_step(f"hash set {hs.name}")
+        begin(f"hash set {hs.name}")
         import_hash_set(
             store, hs.path, name=hs.name, scheme=hs.scheme, user=user, progress=progress
         )
-    on_step("match")
+    begin("match")
     match.run(store, cfg, operation, progress=progress)
-    on_step("attribute")
+    begin("attribute")
     attribute.run(store, cfg, operation, progress=progress)
-    on_step("resolve")
+    begin("resolve")
     resolve.run(store, cfg, operation, progress=progress)
     attribute.attribute_subjects(store, cfg, operation, progress=progress)
-    on_step("enrich")
+    begin("enrich")
     if inputs.checks is not None:
         load_checks(store, op_id, inputs.checks)
     if inputs.register is not None:
         load_register(store, op_id, inputs.register)
-    on_step("assess")
+    begin("assess")
     assess.run(store, cfg, operation, progress=progress)
-    on_step("package")
+    begin("package")
     package.run(store, cfg, operation, progress=progress)
-    on_step("track")
-    return track.run(store, operation)
+    begin("track")
+    summary = track.run(store, operation)
+    release()
+    return summary

@@ -43,6 +43,8 @@ class BatchCheck:
             self._counts.quarantined += 1
         if tb.bad_encoding is not None:
             self.refuse(tb.bad_encoding, tb.bad_encoding_column, Reason.BAD_ENCODING)
+        for column, rows in tb.not_scalar.items():
+            self.refuse(rows, column, Reason.NOT_SCALAR)
 
     def column(self, name: str) -> pa.Array:
         """The named column, or all nulls when the table does not have it."""

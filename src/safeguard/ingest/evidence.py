@@ -3,7 +3,9 @@
 Each file is verified against its expected SHA-256 and copied in the same read
 (:func:`keep`). A :class:`Keeper` does that for a whole delivery on a background thread
 while the delivery loads (hashing and file I/O run without the GIL); the load cannot
-commit before every file has been verified and kept.
+commit before every file has been verified and kept. A load that fails removes what it kept
+that no delivery refers to (:func:`discard`); an ingest that was killed leaves a partial
+``.tmp`` copy, which the next ingest removes (:func:`sweep`).
 """
 
 from __future__ import annotations
@@ -17,11 +19,15 @@ from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
 
+from sqlalchemy import select
+
 from safeguard.errors import DeliveryRejected, StoreError
 from safeguard.ingest.formats.base import DeliveryFile
 from safeguard.progress import NULL_PROGRESS, Progress
+from safeguard.store.db import Store
+from safeguard.store.models import DeliveryFile as DeliveryFileRow
 
-__all__ = ["Keeper", "keep"]
+__all__ = ["Keeper", "discard", "keep", "sweep"]
 
 _CHUNK = 1 << 20
 
@@ -49,8 +55,24 @@ def keep(
     Raises :class:`DeliveryRejected` (nothing kept) when its SHA-256 is not ``file.sha256``.
     Content already kept is hashed but not copied again. Returns the stored path.
     """
+    return _keep(evidence_dir, file, advance, cancelled)[0]
+
+
+def _tmp_name(sha256: str) -> str:
+    """A partial copy's name: the writing process's id in it tells :func:`sweep` it is dead."""
+    return f".{sha256}.{os.getpid()}.{threading.get_ident()}.tmp"
+
+
+def _keep(
+    evidence_dir: Path,
+    file: DeliveryFile,
+    advance: Callable[[int], None],
+    cancelled: Callable[[], bool],
+) -> tuple[Path, bool]:
+    """:func:`keep`, and whether this call stored the file (it was not kept already)."""
     target = evidence_dir / file.sha256[:2] / file.sha256
-    tmp = target.with_name(f".{file.sha256}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp = target.with_name(_tmp_name(file.sha256))
+    created = False
     digest = hashlib.sha256()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -69,11 +91,51 @@ def keep(
         if tmp.exists():
             tmp.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
             os.replace(tmp, target)
+            created = True
     except OSError as exc:
         raise StoreError(f"cannot keep {file.name} in the evidence store: {exc}") from exc
     finally:
         tmp.unlink(missing_ok=True)
-    return target
+    return target, created
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
+
+
+def sweep(evidence_dir: Path) -> list[Path]:
+    """Remove partial copies (``.tmp``) left by ingests whose process has ended; return them."""
+    removed = []
+    for tmp in evidence_dir.glob("*/.*.tmp"):
+        parts = tmp.name.split(".")
+        pid = int(parts[2]) if len(parts) == 5 and parts[2].isdigit() else None
+        if pid is not None and pid != os.getpid() and not _alive(pid):
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+    return removed
+
+
+def discard(store: Store, paths: Sequence[Path]) -> list[Path]:
+    """Remove the evidence files at ``paths`` whose content no stored delivery holds; return them.
+
+    Used when a load fails: what it kept belongs to no delivery, unless another delivery
+    with the same content (the file's name is its SHA-256) has been stored meanwhile.
+    """
+    if not paths:
+        return []
+    with store.session() as s:
+        column = DeliveryFileRow.sha256
+        used = set(s.scalars(select(column).where(column.in_([p.name for p in paths]))))
+    gone = [p for p in paths if p.name not in used]
+    for path in gone:
+        path.unlink(missing_ok=True)
+    return gone
 
 
 class Keeper:
@@ -92,6 +154,8 @@ class Keeper:
         self._files = list(files)
         self._progress = progress
         self._paths: list[Path] = []
+        #: The files this keeper stored (they were not kept before), once it has finished.
+        self.created: list[Path] = []
         self._error: BaseException | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ingest-evidence", daemon=True)
@@ -101,7 +165,10 @@ class Keeper:
         try:
             with self._progress.task("ingest: verify and keep evidence", total) as task:
                 for file in self._files:
-                    self._paths.append(keep(self._dir, file, task.advance, self._stop.is_set))
+                    path, created = _keep(self._dir, file, task.advance, self._stop.is_set)
+                    self._paths.append(path)
+                    if created:
+                        self.created.append(path)
         except _Cancelled:
             pass
         except BaseException as exc:  # handed to the loading thread by check() / kept()

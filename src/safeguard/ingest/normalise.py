@@ -171,7 +171,11 @@ def normalise_phone(raw: str | None, region: str | None) -> str | None:
 
 
 def normalise_ip(raw: str | None) -> str | None:
-    """Compressed text of an IPv4/IPv6 address; IPv4-mapped and -compatible IPv6 become IPv4."""
+    """Compressed text of an IPv4/IPv6 address; IPv4-mapped and -compatible IPv6 become IPv4.
+
+    Only a plain address is one: an IPv6 zone id (``fe80::1%eth0``, which Python's
+    ``ipaddress`` accepts with any text after the ``%``) or any other text gives ``None``.
+    """
     if raw is None:
         return None
     text = raw.strip()
@@ -182,6 +186,8 @@ def normalise_ip(raw: str | None) -> str | None:
     except ValueError:
         return None
     if isinstance(addr, ipaddress.IPv6Address):
+        if addr.scope_id is not None:
+            return None
         if addr.ipv4_mapped is not None:
             return str(addr.ipv4_mapped)
         if 1 < int(addr) < 2**32:

@@ -28,6 +28,7 @@ class Reason(StrEnum):
     NUL_BYTE = "nul_byte"
     BAD_ROW = "bad_row"
     BAD_ENCODING = "bad_encoding"
+    NOT_SCALAR = "not_scalar"
     BAD_REPORT = "bad_report"
     UNKNOWN_REPORT = "unknown_report"
 
@@ -49,7 +50,7 @@ REASON_TEXT: dict[Reason, str] = {
         "not a possible phone number (for the declared country or GB), or letters other "
         "than an extension marker"
     ),
-    Reason.BAD_IP: "not an IPv4 or IPv6 address",
+    Reason.BAD_IP: "not a plain IPv4 or IPv6 address (an IPv6 zone id such as %eth0 included)",
     Reason.BAD_POSTCODE: "not a UK postcode or postcode district",
     Reason.BAD_COUNTRY: "not an ISO 3166 alpha-2 country code",
     Reason.BAD_IDENTIFIER: "an identifier value that normalises to nothing",
@@ -57,6 +58,7 @@ REASON_TEXT: dict[Reason, str] = {
     Reason.NUL_BYTE: "a value containing a NUL character",
     Reason.BAD_ROW: "a record the table reader could not split into the header's columns",
     Reason.BAD_ENCODING: "a record that is not valid UTF-8",
+    Reason.NOT_SCALAR: "an object or array (JSON Lines) or a nested value (Parquet) in a column",
     Reason.BAD_REPORT: "a report file that is not well-formed XML or not a CyberTipline report",
     Reason.UNKNOWN_REPORT: "a fileDetails document whose report is not in the delivery or was"
     " refused",

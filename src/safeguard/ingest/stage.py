@@ -33,7 +33,7 @@ from safeguard.ingest.writer import Writer
 from safeguard.progress import NULL_PROGRESS, Progress
 from safeguard.store.bulk import bulk_insert
 from safeguard.store.db import Store
-from safeguard.store.models import Delivery
+from safeguard.store.models import Delivery, Operation, StageRun
 from safeguard.store.runs import RunRecorder, record_run
 
 __all__ = ["IngestResult", "run"]
@@ -124,7 +124,22 @@ def _single_file(path: Path, settings: Settings) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _existing(store: Store, operation_id: int, checksum: str) -> IngestResult | None:
+def _operation_id(store: Store, name: str) -> int | None:
+    with store.session() as s:
+        return s.scalar(select(Operation.id).where(Operation.name == name))
+
+
+def _create_operation(conn: Connection, name: str, user: str) -> int:
+    """The new operation's id: created in the delivery's transaction, so a refused delivery
+    leaves no operation behind."""
+    result = conn.execute(insert(Operation).values(name=name, created_by=user))
+    assert result.inserted_primary_key is not None
+    return int(result.inserted_primary_key[0])
+
+
+def _existing(store: Store, operation_id: int | None, checksum: str) -> IngestResult | None:
+    if operation_id is None:
+        return None
     with store.session() as s:
         row = s.execute(
             select(Delivery.id, Delivery.format, Delivery.report).where(
@@ -185,7 +200,30 @@ def _result(ctx: IngestContext, fmt: DeliveryFormat) -> IngestResult:
 
 
 def _load(
-    store: Store, op_id: int, fmt: DeliveryFormat, info: DeliveryInfo, root: Path, **kw: Any
+    store: Store, op: int | str, fmt: DeliveryFormat, info: DeliveryInfo, root: Path, **kw: Any
+) -> IngestResult:
+    """Load the delivery into operation ``op`` (its id, or the name of one to create).
+
+    When the load fails, the evidence files it kept that no delivery refers to are removed.
+    """
+    settings: Settings = kw["settings"]
+    keeper = evidence.Keeper(settings.evidence_dir, info.files, kw["progress"])
+    try:
+        return _load_kept(store, op, fmt, info, root, keeper=keeper, **kw)
+    except BaseException:
+        evidence.discard(store, keeper.created)
+        raise
+
+
+def _load_kept(
+    store: Store,
+    op: int | str,
+    fmt: DeliveryFormat,
+    info: DeliveryInfo,
+    root: Path,
+    *,
+    keeper: evidence.Keeper,
+    **kw: Any,
 ) -> IngestResult:
     settings: Settings = kw["settings"]
     progress: Progress = kw["progress"]
@@ -197,9 +235,10 @@ def _load(
         column_sink(store.dialect, settings.data_dir / "staging", progress) as sink,
         ExitStack() as after_commit,
         store.bulk_transaction() as conn,
-        evidence.Keeper(settings.evidence_dir, info.files, progress) as keeper,
+        keeper,
         Writer(depth=6) as writer,
     ):
+        op_id = op if isinstance(op, int) else _create_operation(conn, op, kw["user"])
         delivery_id = _insert_delivery(conn, op_id, fmt, info, kw["user"])
         ctx = IngestContext(
             connection=conn,
@@ -226,6 +265,30 @@ def _load(
         # Shown until the transaction has committed (closed after it, on the way out).
         after_commit.enter_context(progress.task("ingest: commit"))
     return result
+
+
+def _load_once(
+    store: Store, op: int | str, fmt: DeliveryFormat, info: DeliveryInfo, root: Path, **kw: Any
+) -> IngestResult:
+    """:func:`_load`; when another ingest committed first, the delivery it stored (the same
+    checksum), or a load into the operation it created (the same name)."""
+    try:
+        return _load(store, op, fmt, info, root, **kw)
+    except IntegrityError:
+        op_id = _operation_id(store, op) if isinstance(op, str) else op
+        again = _existing(store, op_id, info.checksum)
+        if again is not None:
+            return again
+        if op_id is None or op_id == op:
+            raise
+        return _load(store, op_id, fmt, info, root, **kw)
+
+
+def _claim_run(store: Store, run_id: int, operation: str) -> None:
+    """Give the run the operation its delivery created."""
+    op_id = select(Operation.id).where(Operation.name == operation).scalar_subquery()
+    with store.transaction() as conn:
+        conn.execute(update(StageRun).where(StageRun.id == run_id).values(operation_id=op_id))
 
 
 def _record(rec: RunRecorder, result: IngestResult) -> None:
@@ -256,12 +319,14 @@ def run(
     user: str = "",
     progress: Progress = NULL_PROGRESS,
 ) -> IngestResult:
-    """Ingest the delivery at ``path`` into ``operation`` (created if new).
+    """Ingest the delivery at ``path`` into ``operation`` (created with the delivery if new).
 
-    Raises :class:`DeliveryRejected` (store unchanged) when the delivery cannot be taken.
+    Raises :class:`DeliveryRejected` when the delivery cannot be taken: nothing of it is kept
+    (no operation, no rows, no evidence files), only the failed run is recorded.
     Re-ingesting a delivery already in the operation returns its result with ``created=False``.
     """
-    op_id = store.operation_id(operation, create=True, user=user)
+    evidence.sweep(settings.evidence_dir)
+    op_id = _operation_id(store, operation)
     with _unpacked(Path(path), settings) as (root, archive):
         fmt = detect_format(root) if format == "auto" else get_format(format)
         info = fmt.inspect(root, settings, progress)
@@ -271,15 +336,11 @@ def run(
         if done is not None:
             return done
         config = {"format": fmt.name, "path": str(path), "checksum": info.checksum}
+        config["operation"] = operation
         with record_run(store, op_id, "ingest", config) as rec:
-            try:
-                result = _load(
-                    store, op_id, fmt, info, root, settings=settings, user=user, progress=progress
-                )
-            except IntegrityError:
-                again = _existing(store, op_id, info.checksum)
-                if again is None:
-                    raise
-                result = again
+            kw = {"settings": settings, "user": user, "progress": progress}
+            result = _load_once(store, op_id or operation, fmt, info, root, **kw)
             _record(rec, result)
+            if op_id is None:
+                _claim_run(store, rec.run_id, operation)
     return result

@@ -70,6 +70,9 @@ class TableBatch:
     #: Rows holding bytes that are not UTF-8 (shown with backslash escapes), and one such column.
     bad_encoding: npt.NDArray[np.bool_] | None = None
     bad_encoding_column: str = ""
+    #: Per column, the rows whose first value that is an object or array (JSON Lines) or a
+    #: nested value (Parquet) is in it; such values are shown as JSON text.
+    not_scalar: dict[str, npt.NDArray[np.bool_]] = field(default_factory=dict)
 
 
 def _lines(first: int, count: int, bad: list[BadRecord]) -> npt.NDArray[np.int64]:
@@ -232,7 +235,14 @@ def _json_cell(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _jsonl_record(raw: bytes, number: int) -> dict[str, Any] | BadRecord:
+@dataclass
+class _JsonRecord:
+    cells: dict[str, str | None]
+    #: The first field holding an object or array, if any.
+    not_scalar: str | None
+
+
+def _jsonl_record(raw: bytes, number: int) -> _JsonRecord | BadRecord:
     try:
         text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
     except UnicodeDecodeError:
@@ -245,22 +255,25 @@ def _jsonl_record(raw: bytes, number: int) -> dict[str, Any] | BadRecord:
         return BadRecord(number, text, "not a JSON object")
     if len(doc) > MAX_COLUMNS:
         return BadRecord(number, text[:1000], f"{len(doc)} fields (at most {MAX_COLUMNS})")
-    return {str(k): _json_cell(v) for k, v in doc.items()}
+    nested = next((str(k) for k, v in doc.items() if isinstance(v, (dict, list))), None)
+    return _JsonRecord({str(k): _json_cell(v) for k, v in doc.items()}, nested)
 
 
-def _jsonl_batch(
-    rows: list[dict[str, Any]], numbers: list[int], bad: list[BadRecord]
-) -> TableBatch:
+def _jsonl_batch(rows: list[_JsonRecord], numbers: list[int], bad: list[BadRecord]) -> TableBatch:
     # An empty column keeps the row count when no record has any field ({} lines).
-    names = list(dict.fromkeys(k for row in rows for k in row)) or [""]
-    columns = [pa.array([row.get(n) for row in rows], pa.string()) for n in names]
+    names = list(dict.fromkeys(k for row in rows for k in row.cells)) or [""]
+    columns = [pa.array([row.cells.get(n) for row in rows], pa.string()) for n in names]
     batch = pa.RecordBatch.from_arrays(columns, schema=_text_schema(names))
-    return TableBatch(batch, np.array(numbers, dtype=np.int64), bad)
+    out = TableBatch(batch, np.array(numbers, dtype=np.int64), bad)
+    firsts = np.array([row.not_scalar or "" for row in rows], dtype=object)
+    for name in {row.not_scalar for row in rows if row.not_scalar}:
+        out.not_scalar[name] = np.asarray(firsts == name, dtype=np.bool_)
+    return out
 
 
 def read_jsonl(path: Path, on_read: Callable[[int], None] | None = None) -> Iterator[TableBatch]:
     """JSON Lines: one object per line (blank lines skipped); ``line`` is the physical line."""
-    rows: list[dict[str, Any]] = []
+    rows: list[_JsonRecord] = []
     numbers: list[int] = []
     bad: list[BadRecord] = []
     with path.open("rb") as fh:
@@ -282,7 +295,17 @@ def read_jsonl(path: Path, on_read: Callable[[int], None] | None = None) -> Iter
         yield _jsonl_batch(rows, numbers, bad)
 
 
+def _nested(values: pa.Array) -> bool:
+    t = values.type
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    return bool(pa.types.is_nested(t))
+
+
 def _parquet_text(values: pa.Array) -> pa.Array:
+    if _nested(values):  # shown as JSON text; the rows holding a value are refused
+        cells = [None if v is None else json.dumps(v, default=str) for v in values.to_pylist()]
+        return pa.array(cells, pa.string())
     if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
         text = values.cast(pa.string())
     elif pa.types.is_binary(values.type) or pa.types.is_large_binary(values.type):
@@ -306,7 +329,9 @@ def read_parquet(path: Path, on_read: Callable[[int], None] | None = None) -> It
         for batch in pf.iter_batches(batch_size=JSONL_BATCH):
             columns = [_parquet_text(c) for c in batch.columns]
             text = pa.RecordBatch.from_arrays(columns, schema=_text_schema(names))
-            yield TableBatch(text, np.arange(row, row + batch.num_rows, dtype=np.int64))
+            out = TableBatch(text, np.arange(row, row + batch.num_rows, dtype=np.int64))
+            _flag_nested(out, batch)
+            yield out
             row += batch.num_rows
             if on_read and pf.metadata.num_rows:
                 step = size * batch.num_rows // pf.metadata.num_rows
@@ -314,3 +339,14 @@ def read_parquet(path: Path, on_read: Callable[[int], None] | None = None) -> It
                 done += step
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
         raise DeliveryRejected(f"{path.name}: cannot be read as Parquet: {exc}") from exc
+
+
+def _flag_nested(out: TableBatch, batch: pa.RecordBatch) -> None:
+    """Flag the rows of ``out`` holding a value in a nested (struct, list, map) column."""
+    flagged = np.zeros(batch.num_rows, dtype=np.bool_)
+    for name, values in zip(batch.schema.names, batch.columns, strict=True):
+        if _nested(values):
+            held = values.is_valid().to_numpy(zero_copy_only=False) & ~flagged
+            if held.any():
+                out.not_scalar[name] = held
+            flagged |= held

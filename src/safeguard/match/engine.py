@@ -90,11 +90,14 @@ class Matches:
         first[1:] = (q[1:] != q[:-1]) | (e[1:] != e[:-1])
         return cls(q[first], e[first], m[first], d[first])
 
-    def broadcast(self, group: np.ndarray) -> Matches:
+    def broadcast(self, group: np.ndarray, queries: int | None = None) -> Matches:
         """Matches of rows that share a query: row ``i`` gets the matches of query
         ``group[i]``. ``self`` must be sorted by query row (as :meth:`concat` leaves it);
-        the result is sorted by row, then as ``self`` within a row."""
+        the result is sorted by row, then as ``self`` within a row. ``queries``: how many
+        queries there are (default: as many as ``group`` refers to)."""
         n_groups = int(group.max()) + 1 if group.size else 0
+        if queries is not None:
+            n_groups = max(queries, int(self.query_row.max()) + 1 if len(self) else 0)
         per_query = np.bincount(self.query_row, minlength=n_groups)
         starts = np.zeros(n_groups + 1, dtype=np.int64)
         np.cumsum(per_query, out=starts[1:])

@@ -8,7 +8,6 @@ so reading costs one string per event, and the engine matches each variant once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
@@ -27,7 +26,7 @@ __all__ = ["DIRECTIONS", "HASH_KINDS", "EventTable", "Variants", "read_file_even
 DIRECTIONS: tuple[Direction, ...] = (Direction.UPLOAD, Direction.DOWNLOAD, Direction.SHARE)
 #: The hash columns of a variant, in the order the database concatenates them.
 HASH_KINDS: tuple[str, ...] = ("md5", "sha1", "sha256", "sha512", "pdq")
-_CHUNK = 100_000
+_CHUNK = 25_000
 _SEP = "|"
 
 
@@ -49,11 +48,6 @@ class Variants:
         """The hashes to match: PDQ hashes of too low a quality left out."""
         pdq = [h if ok else None for h, ok in zip(self.hashes["pdq"], self.pdq_ok, strict=True)]
         return {**self.hashes, "pdq": pdq}
-
-    def file_key(self) -> list[str | None]:
-        """The best available key of each variant's file: sha256, else sha512, sha1, md5, pdq."""
-        cols = [self.hashes[k] for k in ("sha256", "sha512", "sha1", "md5", "pdq")]
-        return [next((h for h in hs if h is not None), None) for hs in zip(*cols, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -93,11 +87,38 @@ def _sql(dialect: str) -> str:
     )
 
 
-def _fetch(
-    store: Store, operation_id: int, min_quality: int, progress: Progress
-) -> list[list[Any]]:
-    cols: list[list[Any]] = [[] for _ in range(5)]
-    getters: list[Callable[[Any], Any]] = [itemgetter(i) for i in range(5)]
+@dataclass
+class _Columns:
+    """Event columns as numpy chunks, and the variant keys seen so far (first-seen order)."""
+
+    parts: list[list[np.ndarray]]
+    variant: list[np.ndarray]
+    first: dict[str, int]
+    rows: int = 0
+
+    def add(self, rows: list[Any]) -> None:
+        n = len(rows)
+        for part, get, dtype in zip(self.parts, _GETTERS, _DTYPES, strict=True):
+            if dtype is None:
+                part.append(_ts_micros(list(map(get, rows))))
+            else:
+                part.append(np.fromiter(map(get, rows), dtype, n))
+        # A new key's number is its position among the rows read (made dense later).
+        start = self.rows
+        numbers = map(self.first.setdefault, map(_KEY, rows), range(start, start + n))
+        self.variant.append(np.fromiter(numbers, np.int64, n))
+        self.rows += n
+
+
+_GETTERS = tuple(itemgetter(i) for i in range(4))
+#: Of the event id, account id, timestamp (``None``: text or number, see ``_ts_micros``), direction.
+_DTYPES = (np.int64, np.int64, None, np.int8)
+_KEY = itemgetter(4)
+
+
+def _fetch(store: Store, operation_id: int, min_quality: int, progress: Progress) -> _Columns:
+    """The rows, a chunk at a time, as numpy columns: no Python object per event is kept."""
+    cols = _Columns([[] for _ in range(4)], [], {})
     with store.engine.connect() as conn, progress.task("reading file events") as task:
         raw = conn.connection.driver_connection
         assert raw is not None
@@ -105,8 +126,7 @@ def _fetch(
         try:
             cur.execute(_sql(conn.dialect.name), {"op": operation_id, "q": min_quality})
             while rows := cur.fetchmany(_CHUNK):
-                for col, get in zip(cols, getters, strict=True):
-                    col.extend(map(get, rows))
+                cols.add(rows)
                 task.advance(len(rows))
         finally:
             cur.close()
@@ -123,21 +143,35 @@ def _ts_micros(values: list[Any]) -> np.ndarray:
     return np.array(values, dtype=np.int64)
 
 
-def _variants(keys: list[str]) -> tuple[np.ndarray, Variants]:
-    """Each event's variant row, and the variants (first-seen order)."""
-    first: dict[str, int] = {}
-    seen = np.fromiter(map(first.setdefault, keys, range(len(keys))), np.int64, len(keys))
-    firsts, variant = np.unique(seen, return_inverse=True)
+def _variants(
+    raw: np.ndarray, first: dict[str, int], in_order: bool
+) -> tuple[np.ndarray, Variants]:
+    """Each event's variant row, and the variants (first-seen order of the events).
+
+    ``raw`` holds each event's number of its hash key in ``first`` (key -> the position of
+    its first row as read); ``in_order``: the events are in the order they were read."""
+    numbers = np.fromiter(first.values(), np.int64, len(first))
+    numbers.sort()
+    if in_order:  # first seen = smallest number: the dense rank is the sorted position
+        variant = np.searchsorted(numbers, raw).astype(np.int64)
+    else:
+        numbers, at, inverse = np.unique(raw, return_index=True, return_inverse=True)
+        seen = np.argsort(at, kind="stable")
+        rank = np.empty(len(numbers), dtype=np.int64)
+        rank[seen] = np.arange(len(numbers), dtype=np.int64)
+        variant, numbers = rank[inverse.reshape(-1)], numbers[seen]
+    key_of = {n: k for k, n in first.items()}
     hashes: dict[str, list[str | None]] = {k: [] for k in HASH_KINDS}
-    ok = np.zeros(len(firsts), dtype=np.bool_)
-    for v, row in enumerate(firsts.tolist()):
-        parts = keys[row].split(_SEP)
+    ok = np.zeros(len(numbers), dtype=np.bool_)
+    for v, number in enumerate(numbers.tolist()):
+        key = key_of[number]
+        parts = key.split(_SEP)
         if len(parts) != len(HASH_KINDS) + 1:
-            raise StoreError(f"a file event hash contains {_SEP!r}: {keys[row]!r}")
+            raise StoreError(f"a file event hash contains {_SEP!r}: {key!r}")
         for kind, text in zip(HASH_KINDS, parts, strict=False):
             hashes[kind].append(text.strip().lower() or None)
         ok[v] = parts[-1] == "1"
-    return variant.astype(np.int64).reshape(-1), Variants(hashes, ok)
+    return variant, Variants(hashes, ok)
 
 
 def _id_order(ids: np.ndarray) -> np.ndarray | None:
@@ -152,16 +186,15 @@ def read_file_events(
 ) -> EventTable:
     """Every file event of the operation, in id order; PDQ hashes of quality below
     ``min_quality`` (or of unknown quality when it is above 0) are marked not matchable."""
-    ids, accounts, ts, directions, keys = _fetch(store, operation_id, min_quality, progress)
-    event_id = np.array(ids, dtype=np.int64)
-    cols = [
-        np.array(accounts, dtype=np.int64),
-        _ts_micros(ts),
-        np.array(directions, dtype=np.int8),
-    ]
+    got = _fetch(store, operation_id, min_quality, progress)
+    event_id, *cols = (_joined(p, np.int64) for p in got.parts)
+    raw = _joined(got.variant, np.int64)
     order = _id_order(event_id)
     if order is not None:  # variants are numbered in first-seen order of the ids
-        event_id, cols = event_id[order], [c[order] for c in cols]
-        keys = list(map(keys.__getitem__, order.tolist()))
-    variant, variants = _variants(keys)
-    return EventTable(event_id, cols[0], cols[1], cols[2], variant, variants)
+        event_id, cols, raw = event_id[order], [c[order] for c in cols], raw[order]
+    variant, variants = _variants(raw, got.first, order is None)
+    return EventTable(event_id, cols[0], cols[1], cols[2].astype(np.int8), variant, variants)
+
+
+def _joined(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)

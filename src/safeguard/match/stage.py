@@ -30,6 +30,8 @@ from safeguard.store.runs import RunRecorder, record_run
 __all__ = ["MatchResult", "run"]
 
 _BATCH = 250_000
+#: Events whose matches are turned into rows at a time (bounds the write's memory).
+_EVENT_SLICE = 100_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MATCH_COLUMNS = (
     "operation_id",
@@ -77,18 +79,21 @@ def _match_events(engine: MatchEngine, events: EventTable, settings: Settings) -
 def _match_rows(
     op_id: int, engine: MatchEngine, events: EventTable, m: Matches
 ) -> Iterator[tuple[Any, ...]]:
-    """One row per event match, built column-wise (no Python work per row)."""
+    """One row per event match, from the variants' matches ``m``, built column-wise a slice
+    of events at a time (no Python work per row; no full per-event copy of the matches)."""
     names = np.array([c.value for c in SEVERITY], dtype=object)
     methods = np.array([x.value for x in METHODS], dtype=object)
-    return zip(
-        repeat(op_id, len(m)),
-        events.event_id[m.query_row].tolist(),
-        engine.entry_ids[m.entry_row].tolist(),
-        methods[m.method].tolist(),
-        m.distance.tolist(),
-        names[engine.categories[m.entry_row]].tolist(),
-        strict=True,
-    )
+    for start in range(0, len(events), _EVENT_SLICE):
+        part = m.broadcast(events.variant[start : start + _EVENT_SLICE], len(events.variants))
+        yield from zip(
+            repeat(op_id, len(part)),
+            events.event_id[start + part.query_row].tolist(),
+            engine.entry_ids[part.entry_row].tolist(),
+            methods[part.method].tolist(),
+            part.distance.tolist(),
+            names[engine.categories[part.entry_row]].tolist(),
+            strict=True,
+        )
 
 
 def _ts(micros: int) -> str | None:
@@ -169,12 +174,14 @@ def _write(
 
 
 def _count(rec: RunRecorder, events: EventTable, m: Matches, s: AccountSummary) -> None:
+    """Counts of the run; ``m`` are the variants' matches."""
     files_known, files_unknown, files_np = (int(a.sum()) for a in known_columns(s.files))
     by_cat = np.bincount(s.event_category, minlength=len(SEVERITY) + 1)
+    per_event = np.bincount(m.query_row, minlength=len(events.variants))[events.variant]
     rec.counts.update(
         file_events=len(events),
-        events_matched=int(np.count_nonzero(np.diff(m.query_row, prepend=-1))),
-        matches=len(m),
+        events_matched=int(np.count_nonzero(per_event)),
+        matches=int(per_event.sum()),
         accounts=len(s.account_ids),
         accounts_with_files=int(s.has_events.sum()),
         account_files_known=files_known,
@@ -220,10 +227,9 @@ def run(
             events = read_file_events(store, op_id, settings.pdq_min_quality, progress)
             accounts = _account_ids(store, op_id)
         with rec.timed("match"):
-            variant_matches = _match_events(engine, events, settings)
-            matches = variant_matches.broadcast(events.variant)
+            matches = _match_events(engine, events, settings)
         with rec.timed("summarise"):
-            summary = summarise(events, variant_matches, engine.categories, accounts)
+            summary = summarise(events, matches, engine.categories, accounts)
         with rec.timed("write"):
             _write(store, op_id, engine=engine, events=events, m=matches, summary=summary)
         _count(rec, events, matches, summary)

@@ -1,9 +1,11 @@
 """Per-account material summary, aggregated with numpy over millions of file events.
 
-A *file* is identified by the best key its event carries (sha256, else sha512, sha1, md5, else
-pdq). A file's category is the most severe of all its events' matches (A > B > C >
-uncategorised > non-pertinent); a file with no match is *unknown*. The earliest upload of an
-unknown file in the delivery marks its uploader as a possible producer.
+A *file* is one file across every exact hash it is known by (:mod:`safeguard.match.files`):
+an event with md5 + sha256 and a later one with the md5 alone hold the same file. A file's
+category is the most severe of all its events' matches (A > B > C > uncategorised >
+non-pertinent); a file with no match is *unknown*. An upload of an unknown file marks its
+uploader as a possible producer only when no event of the operation holds that file (under
+any of its hashes) earlier; of uploads at that same earliest time, the lowest event id's.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import numpy as np
 
 from safeguard.match.engine import SEVERITY, Matches
 from safeguard.match.events import DIRECTIONS, EventTable
+from safeguard.match.files import file_of_variants
 from safeguard.records import Category, Direction
 
 __all__ = ["MAX_LISTED_FILES", "UNKNOWN", "AccountSummary", "known_columns", "summarise"]
@@ -60,14 +63,9 @@ def _distinct(values: np.ndarray) -> np.ndarray:
     return out[keep]
 
 
-def _file_index(events: EventTable) -> tuple[np.ndarray, list[str]]:
-    """Each event's file (a row of the returned keys), from its variant's best key."""
-    index: dict[str, int] = {}
-    var_keys = events.variants.file_key()
-    var_file = np.array(
-        [-1 if k is None else index.setdefault(k, len(index)) for k in var_keys], dtype=np.int64
-    )
-    keys = list(index)  # first-seen order of the events, like the variants
+def _file_index(events: EventTable, matches: Matches) -> tuple[np.ndarray, list[str]]:
+    """Each event's file (a row of the returned keys)."""
+    var_file, keys = file_of_variants(events.variants, matches)
     file_idx = var_file[events.variant]
     own = np.flatnonzero(file_idx < 0)
     if own.size == 0:
@@ -82,12 +80,16 @@ def _file_index(events: EventTable) -> tuple[np.ndarray, list[str]]:
     return renumber[file_idx], [keys[i] for i in order.tolist()]
 
 
-def _first_uploads(
-    events: EventTable, acc: np.ndarray, file_idx: np.ndarray, file_cat: np.ndarray
-) -> np.ndarray:
-    """Row of the earliest upload event of each unknown file (ties: lowest event id)."""
+def _first_uploads(events: EventTable, file_idx: np.ndarray, file_cat: np.ndarray) -> np.ndarray:
+    """Row of the first upload of each unknown file that no event holds earlier (of uploads
+    at the file's earliest time, the lowest event id)."""
     upload = DIRECTIONS.index(Direction.UPLOAD)
-    rows = np.flatnonzero((events.direction == upload) & (file_cat[file_idx] == UNKNOWN))
+    earliest = np.full(int(file_idx.max()) + 1 if file_idx.size else 0, np.iinfo(np.int64).max)
+    np.minimum.at(earliest, file_idx, events.ts)
+    unknown = file_cat[file_idx] == UNKNOWN
+    rows = np.flatnonzero(
+        (events.direction == upload) & unknown & (events.ts == earliest[file_idx])
+    )
     order = np.lexsort((events.event_id[rows], events.ts[rows], file_idx[rows]))
     rows = rows[order]
     first = np.ones(len(rows), dtype=bool)
@@ -114,12 +116,12 @@ def summarise(
     variant_cat = np.full(len(events.variants), UNKNOWN, dtype=np.int8)
     np.minimum.at(variant_cat, matches.query_row, entry_category[matches.entry_row])
     event_cat = variant_cat[events.variant]
-    file_idx, keys = _file_index(events)
+    file_idx, keys = _file_index(events, matches)
     file_cat = np.full(len(keys), UNKNOWN, dtype=np.int8)
     np.minimum.at(file_cat, file_idx, event_cat)
     pairs = _distinct(acc * max(len(keys), 1) + file_idx)
     pair_acc, pair_file = pairs // max(len(keys), 1), pairs % max(len(keys), 1)
-    firsts = _first_uploads(events, acc, file_idx, file_cat)
+    firsts = _first_uploads(events, file_idx, file_cat)
     listed: dict[int, list[str]] = {}
     for row in firsts[np.argsort(acc[firsts], kind="stable")]:
         files = listed.setdefault(int(acc[row]), [])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +29,8 @@ __all__ = [
 ]
 
 STRONG_KINDS = ("email", "phone", "device_id", "payment_ref")
+#: Rows fetched from the driver at a time by :func:`raw_rows`.
+_FETCH = 50_000
 
 _GROUPS_SQL = """
 WITH ids AS (
@@ -59,14 +61,17 @@ FROM per JOIN fan ON fan.ip = per.ip
 """
 
 
-def raw_rows(conn: Connection, sql: str, op_id: int) -> list[tuple[Any, ...]]:
+def raw_rows(conn: Connection, sql: str, op_id: int) -> Iterator[tuple[Any, ...]]:
     """Every row of ``sql`` (``:op`` bound to ``op_id``) through the driver's own cursor,
-    without SQLAlchemy's per-row work (these queries return hundreds of thousands of rows)."""
+    without SQLAlchemy's per-row work (these queries return hundreds of thousands of rows).
+
+    Rows are fetched a chunk at a time as they are used, never all held at once."""
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     cursor = conn.connection.cursor()
     try:
         cursor.execute(sql.replace(":op", marker), (op_id,))
-        return [tuple(row) for row in cursor.fetchall()]
+        while rows := cursor.fetchmany(_FETCH):
+            yield from map(tuple, rows)
     finally:
         cursor.close()
 

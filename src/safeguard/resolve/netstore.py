@@ -72,7 +72,7 @@ def _subject_index(conn: Connection, op_id: int) -> tuple[list[int], dict[int, i
 
 
 def _transfers(conn: Connection, op_id: int, index: dict[int, int]) -> Transfers:
-    rows = raw_rows(conn, _TRANSFERS_SQL, op_id)
+    rows = list(raw_rows(conn, _TRANSFERS_SQL, op_id))
     empty = np.zeros(0, dtype=np.int64)
     if not rows or not index:
         return Transfers(empty, empty, empty, empty, empty)

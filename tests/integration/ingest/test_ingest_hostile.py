@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import tarfile
 import zipfile
@@ -191,6 +192,52 @@ def test_malformed_jsonl_lines_are_quarantined(tmp_path: Path, sqlite_store: Sto
         (2, "bad_row"),
         (3, "bad_row"),
     ]
+
+
+def test_jsonl_objects_and_arrays_in_a_column_are_quarantined_not_stored(
+    tmp_path: Path, sqlite_store: Store
+) -> None:
+    body = (
+        b'{"account_id": "a1", "username": "x"}\n'
+        b'{"account_id": {"$ne": null}, "username": "y"}\n'
+        b'{"account_id": "a3", "username": ["z", "w"]}\n'
+        b'{"account_id": "a4", "username": "v", "favourite": {"colour": "blue"}}\n'
+        b'{"account_id": "a5", "username": 7}\n'
+    )
+    d = _raw_delivery(tmp_path / "d", {"accounts.jsonl": body})
+    result = run(sqlite_store, _settings(tmp_path), d, "op")
+    assert result.reasons["accounts.jsonl"] == {"not_scalar": 3}
+    with sqlite_store.session() as s:
+        ids = sorted(s.scalars(select(Account.platform_account_id)))
+    assert ids == ["a1", "a5"]  # a number is a scalar (read as its JSON text)
+    refused = {q.line: q for q in _quarantine(sqlite_store)}
+    assert sorted(refused) == [2, 3, 4]
+    assert refused[2].column == "account_id"
+    assert json.loads(json.loads(refused[2].raw)["account_id"]) == {"$ne": None}
+    assert refused[3].column == "username"
+
+
+def test_parquet_nested_values_are_quarantined_not_stored(
+    tmp_path: Path, sqlite_store: Store
+) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    root = tmp_path / "d"
+    root.mkdir()
+    table = pa.table({
+        "account_id": ["a1", "a2", "a3"],
+        "username": ["x", "y", "z"],
+        "tags": pa.array([None, ["p", "q"], None], pa.list_(pa.string())),
+    })  # fmt: skip
+    pq.write_table(table, root / "accounts.parquet")
+    write_manifest(root, ["accounts.parquet"])
+    result = run(sqlite_store, _settings(tmp_path), root, "op")
+    assert result.reasons["accounts.parquet"] == {"not_scalar": 1}
+    with sqlite_store.session() as s:
+        assert sorted(s.scalars(select(Account.platform_account_id))) == ["a1", "a3"]
+    (row,) = _quarantine(sqlite_store)
+    assert (row.line, row.column, row.reason) == (2, "tags", "not_scalar")
 
 
 def test_a_record_longer_than_a_csv_block_rejects_the_delivery(

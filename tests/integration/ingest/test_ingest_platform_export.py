@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from safeguard.store.models import (
     Identifier,
     LoginEvent,
     Message,
+    Operation,
     QuarantinedRow,
     StageRun,
 )
@@ -58,6 +61,9 @@ def _tables() -> dict[str, list[dict[str, Any]]]:
              "event": "login", "port": "", "device_id": ""},
             {"account_id": "u2", "timestamp": "2020-01-01T10:00:00Z", "ip": "999.1.1.1",
              "event": "login", "port": "", "device_id": ""},
+            {"account_id": "u2", "timestamp": "2020-01-01T10:00:00Z",
+             "ip": "fe80::1%25';DROP TABLE account;--", "event": "login", "port": "",
+             "device_id": ""},
         ],
         "files": [
             {"event_id": "f1", "account_id": "u1", "timestamp": "2020-02-01T00:00:00Z",
@@ -78,6 +84,8 @@ def _tables() -> dict[str, list[dict[str, Any]]]:
             {"account_id": "u2", "kind": "phone", "value": "01 42 68 53 00"},
             {"account_id": "u2", "kind": "payment_ref", "value": " PAY-1 "},
             {"account_id": "u2", "kind": "shoe_size", "value": "9"},
+            {"account_id": "u2", "kind": "ip", "value": "fe80::1%eth0"},
+            {"account_id": "u2", "kind": "ip", "value": "198.51.100.9"},
         ],
     }  # fmt: skip
 
@@ -153,10 +161,14 @@ def test_events_resolve_accounts_and_normalise_values(
     assert "f3" not in files  # its only hash is bad
     assert message.sender_account_id == ids["u1"] and message.recipient_platform_ids == "u2 u9"
     assert result.reasons["logins.csv"] == {
-        "bad_ip": 1, "bad_timestamp": 1, "unknown_account": 1,
+        "bad_ip": 2, "bad_timestamp": 1, "unknown_account": 1,
     }  # fmt: skip
     assert result.reasons["files.csv"] == {"bad_hash": 1, "bad_integer": 1, "no_hash": 1}
-    assert result.reasons["identifiers.csv"] == {"bad_enum": 1}
+    assert result.reasons["identifiers.csv"] == {"bad_enum": 1, "bad_ip": 1}
+    with store.session() as s:
+        stored = set(s.scalars(select(LoginEvent.ip))) | set(s.scalars(select(Identifier.norm)))
+    assert not any("%" in (v or "") for v in stored)
+    assert "198.51.100.9" in stored
 
 
 def test_every_stored_reference_resolves(tmp_path: Path, delivery: Path) -> None:
@@ -241,3 +253,40 @@ def test_rejected_delivery_leaves_store_unchanged(
     ] in str(err.value)
     for model in (Delivery, DeliveryFile, Account, Identifier, LoginEvent, QuarantinedRow):
         assert _count(store, model) == 0
+    assert _count(store, Operation) == 0  # the operation it would have created is not kept
+    assert _kept_files(settings) == []  # nor any of its files in the evidence store
+
+
+def _kept_files(settings: Settings) -> list[Path]:
+    root = settings.evidence_dir
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def test_refusal_keeps_the_files_of_deliveries_already_stored(
+    store: Store, settings: Settings, delivery: Path, tmp_path: Path
+) -> None:
+    run(store, settings, delivery, "op-test")
+    before = _kept_files(settings)
+    refused = write_platform_export(tmp_path / "refused", _tables())
+    (refused / "files.csv").write_bytes(b"\xff\xfe\x00bad header\n")
+    from safeguard.ingest.testing import write_manifest
+
+    write_manifest(refused, ["accounts.csv", "logins.csv", "files.csv", "messages.csv",
+                             "identifiers.csv"])  # fmt: skip
+    with pytest.raises(DeliveryRejected):
+        run(store, settings, refused, "op-test")
+    # Its accounts.csv has the same bytes as the stored delivery's: that copy stays.
+    assert _kept_files(settings) == before
+    assert _count(store, Operation) == 1 and _count(store, Delivery) == 1
+
+
+def test_a_killed_ingests_partial_copy_is_removed_by_the_next(
+    store: Store, settings: Settings, delivery: Path
+) -> None:
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    partial = settings.evidence_dir / "ab" / f".{'ab' * 32}.{dead.stdout.strip()}.140.tmp"
+    partial.parent.mkdir(parents=True)
+    partial.write_bytes(b"half a file")
+    run(store, settings, delivery, "op-test")
+    assert not partial.exists()

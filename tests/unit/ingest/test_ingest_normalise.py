@@ -94,6 +94,12 @@ def test_national_number_is_read_where_it_is_valid() -> None:
         ("999.1.1.1", None),
         ("01.2.3.4", None),
         ("host.example", None),
+        ("fe80::1%25';DROP TABLE account;--", None),  # a zone id is not part of an address
+        ("fe80::1%eth0", None),
+        ("[fe80::1%1]", None),
+        ("192.0.2.1/32", None),
+        ("192.0.2.1:443", None),
+        ("192.0.2.1 198.51.100.7", None),
     ],
 )
 def test_ip(raw: str, expected: str | None) -> None:
