@@ -18,6 +18,7 @@ __all__ = [
     "PluginError",
     "SafeguardError",
     "StoreError",
+    "VideoDecodeError",
 ]
 
 
@@ -69,6 +70,15 @@ class ImageDecodeError(SafeguardError):
 
     def __init__(self, path: str, reason: str) -> None:
         super().__init__(f"{path}: cannot decode image: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class VideoDecodeError(SafeguardError):
+    """A video file cannot be decoded for perceptual hashing; ``reason`` says why."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: cannot decode video: {reason}")
         self.path = path
         self.reason = reason
 

@@ -30,6 +30,7 @@ VERB_MODULES: tuple[str, ...] = (
     "pipeline",
     "plugins",
     "referrals",
+    "scan",
     "serve",
     "subjects",
     "synth",

@@ -35,6 +35,7 @@ EXPORT_FIELDS = (
     "series",
     "distributed",
     "note",
+    "vpdq",
 )
 
 

@@ -37,6 +37,7 @@ class ParsedEntry:
     sha1: str | None = None
     sha256: str | None = None
     pdq: str | None = None
+    vpdq: str | None = None  # ThreatExchange vPDQ signal string (JSON list of frames)
     source_category: str | None = None
     victim_identified: bool | None = None
     series: str | None = None
@@ -59,13 +60,14 @@ class ParsedEntry:
             sha1=hashes.get("sha1"),
             sha256=hashes.get("sha256"),
             pdq=hashes.get("pdq"),
+            vpdq=hashes.get("vpdq"),
             source_category=source_category,
             note=note,
         )
 
     @property
     def has_hash(self) -> bool:
-        return any((self.md5, self.sha1, self.sha256, self.pdq))
+        return any((self.md5, self.sha1, self.sha256, self.pdq, self.vpdq))
 
 
 def norm_hex(value: object, kind: str, where: str) -> str | None:

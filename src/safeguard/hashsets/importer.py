@@ -35,7 +35,7 @@ __all__ = ["ENTRY_COLUMNS", "ImportResult", "import_hash_set"]
 
 #: Columns of ``hash_entry`` an import writes, in row order.
 ENTRY_COLUMNS = ("hash_set_id", *EXPORT_FIELDS, "added_version")
-_KEY_FIELDS = slice(1, 11)  # everything that identifies an entry's content
+_KEY_FIELDS = slice(1, 12)  # everything that identifies an entry's content
 
 
 @dataclass(frozen=True)
@@ -113,6 +113,7 @@ class _Mapper:
             e.series,
             e.distributed,
             e.note,
+            e.vpdq,
             self.version,
         )
 

@@ -29,6 +29,7 @@ from safeguard.store.models.operation import (
     StageWarning,
 )
 from safeguard.store.models.platform import Account, FileEvent, Identifier, LoginEvent, Message
+from safeguard.store.models.scan import Scan, ScanFile, ScanMatch
 
 __all__ = [
     "Account",
@@ -54,6 +55,9 @@ __all__ = [
     "Outcome",
     "QuarantinedRow",
     "RegisterEntry",
+    "Scan",
+    "ScanFile",
+    "ScanMatch",
     "StageRun",
     "StageWarning",
     "Subject",
