@@ -88,4 +88,5 @@ def vpdq_of_video(path: Path, *, interval: float = SECONDS_PER_FRAME) -> list[Vp
     except MemoryError as exc:
         raise VideoDecodeError(name, "video too large to decode in memory") from exc
     except (av.FFmpegError, OSError, ValueError, IndexError, TypeError, EOFError) as exc:
-        raise VideoDecodeError(name, f"corrupt or truncated video: {exc}") from exc
+        detail = getattr(exc, "strerror", None) or str(exc)
+        raise VideoDecodeError(name, f"corrupt or truncated video: {detail}") from exc
