@@ -18,6 +18,7 @@ from __future__ import annotations
 import warnings
 import zlib
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 import pillow_heif
@@ -55,13 +56,14 @@ pillow_heif.register_heif_opener()
 
 
 def decode_image(
-    path: Path,
+    path: Path | IO[bytes],
     *,
     draft_min_side: int | None = DRAFT_MIN_SIDE,
     resize_side: int | None = RESIZE_SIDE,
     max_pixels: int = MAX_PIXELS,
 ) -> np.ndarray:
-    """Decode the first frame of ``path``, upright per EXIF, as an (H, W, 3) uint8 array.
+    """Decode the first frame of ``path`` (a path or an open binary file), upright per EXIF,
+    as an (H, W, 3) uint8 array.
 
     Greyscale results are returned as a zero-copy (H, W, 3) view of one channel. Pass
     ``draft_min_side=None, resize_side=None`` for the full-size pixels.

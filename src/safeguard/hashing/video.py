@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import av
 import numpy as np
@@ -73,11 +73,15 @@ def _hash_container(container: Any, name: str, interval: float) -> list[VpdqFram
     return frames
 
 
-def vpdq_of_video(path: Path, *, interval: float = SECONDS_PER_FRAME) -> list[VpdqFrame]:
-    """The vPDQ frames of the video at ``path`` (one frame every ``interval`` seconds)."""
+def vpdq_of_video(
+    path: Path | IO[bytes], *, interval: float = SECONDS_PER_FRAME
+) -> list[VpdqFrame]:
+    """The vPDQ frames of the video at ``path`` (a path or an open binary file), one frame
+    every ``interval`` seconds."""
     name = str(path)
+    source = str(path) if isinstance(path, Path) else path
     try:
-        with av.open(name, mode="r", metadata_errors="ignore") as container:
+        with av.open(source, mode="r", metadata_errors="ignore") as container:
             return _hash_container(container, name, interval)
     except VideoDecodeError:
         raise

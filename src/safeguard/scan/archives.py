@@ -15,7 +15,6 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import IO
 
 from safeguard.ingest.unpack import Limits
@@ -81,8 +80,8 @@ class Member:
     problem: str | None = None
 
 
-def _zip_members(path: Path, budget: Budget) -> Iterator[Member]:
-    with zipfile.ZipFile(path) as zf:
+def _zip_members(fh: IO[bytes], budget: Budget) -> Iterator[Member]:
+    with zipfile.ZipFile(fh) as zf:
         infos = [i for i in zf.infolist() if not i.is_dir()]
         if len(infos) > _MAX_MEMBERS:
             raise ArchiveLimitError(f"archive has more than {_MAX_MEMBERS} members")
@@ -102,8 +101,8 @@ def _zip_members(path: Path, budget: Budget) -> Iterator[Member]:
                 yield Member(name, info.file_size, when, _Metered(stream, budget))
 
 
-def _tar_members(path: Path, budget: Budget) -> Iterator[Member]:
-    with tarfile.open(path, mode="r:*") as tf:
+def _tar_members(fh: IO[bytes], budget: Budget) -> Iterator[Member]:
+    with tarfile.open(fileobj=fh, mode="r:*") as tf:
         for count, info in enumerate(tf):
             if count >= _MAX_MEMBERS:
                 raise ArchiveLimitError(f"archive has more than {_MAX_MEMBERS} members")
@@ -121,8 +120,8 @@ def _tar_members(path: Path, budget: Budget) -> Iterator[Member]:
                 yield Member(name, info.size, info.mtime, _Metered(stream, budget))
 
 
-def archive_members(path: Path, mime: str, budget: Budget) -> Iterator[Member]:
-    """Members of the zip or tar (plain or compressed) at ``path``, in archive order."""
+def archive_members(fh: IO[bytes], mime: str, budget: Budget) -> Iterator[Member]:
+    """Members of the zip or tar (plain or compressed) open as ``fh``, in archive order."""
     if mime == "application/zip":
-        return _zip_members(path, budget)
-    return _tar_members(path, budget)
+        return _zip_members(fh, budget)
+    return _tar_members(fh, budget)

@@ -29,6 +29,7 @@ from safeguard.scan.media import classify
 __all__ = ["process_batch", "process_item"]
 
 _CHUNK = 1 << 20
+_PLAIN_ARCHIVES = ("application/zip", "application/x-tar")
 _HEAD = 16384
 
 
@@ -36,12 +37,32 @@ class _Readable(Protocol):
     def read(self, n: int, /) -> bytes: ...
 
 
+_NOATIME = getattr(os, "O_NOATIME", 0)
+
+
+def _open_fd(path: bytes | Path, flags: int) -> int:
+    """``os.open`` without updating the access time where allowed (``O_NOATIME`` needs the
+    file's owner or root; otherwise the file is opened normally)."""
+    try:
+        return os.open(path, flags | _NOATIME)
+    except PermissionError:
+        if not _NOATIME:
+            raise
+        return os.open(path, flags)
+
+
+def open_quietly(path: Path) -> IO[bytes]:
+    """A binary file object for ``path``, opened as :func:`_open_fd` does."""
+    return os.fdopen(_open_fd(path, os.O_RDONLY), "rb")
+
+
 class _FsReader:
-    """A regular file opened without following links or blocking (a FIFO is refused)."""
+    """A regular file opened without following links or blocking (a FIFO is refused), and
+    without touching its access time, so a triage scan leaves the device's times alone."""
 
     def __init__(self, path: bytes) -> None:
         flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-        self._fd = os.open(path, flags)
+        self._fd = _open_fd(path, flags)
         if not stat.S_ISREG(os.fstat(self._fd).st_mode):
             os.close(self._fd)
             raise IsADirectoryError(0, "not a regular file")
@@ -160,13 +181,18 @@ class _Work:
     def _expand(self, archive: FileResult, path: Path, depth: int) -> list[FileResult]:
         if depth >= self.options.archive_max_depth:
             return [archive.with_reason("archive nested too deep: members not scanned")]
-        budget = Budget(self.limits, path.stat().st_size)
         members: list[FileResult] = []
         try:
-            for member in archive_members(path, archive.mime, budget):
-                members += self._member(archive, member, depth)
+            with open_quietly(path) as fh:
+                budget = Budget(self.limits, os.fstat(fh.fileno()).st_size)
+                for member in archive_members(fh, archive.mime, budget):
+                    members += self._member(archive, member, depth)
         except ArchiveLimitError as exc:
             archive = archive.with_reason(f"{exc}: the rest of the archive was not scanned")
+        except tarfile.ReadError as exc:
+            if archive.mime in _PLAIN_ARCHIVES or members:
+                archive = archive.with_reason(f"corrupt or truncated archive: {exc}")
+            # else: a compressed file that holds no tar (e.g. a plain .gz) is just a file
         except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, ValueError) as exc:
             archive = archive.with_reason(f"corrupt or truncated archive: {exc}")
         return [archive, *members]
@@ -197,7 +223,10 @@ def _with_pdq(result: FileResult, path: Path) -> FileResult:
     from safeguard.hashing.pdq import pdq_of_image
 
     try:
-        pdq = pdq_of_image(path)
+        with open_quietly(path) as fh:
+            pdq = pdq_of_image(fh)
+    except OSError as exc:
+        return result.with_reason(f"no PDQ: cannot read file: {exc.strerror or exc}")
     except ImageDecodeError as exc:
         return result.with_reason(f"no PDQ: {exc.reason}")
     return replace(result, pdq=pdq.hex, pdq_quality=pdq.quality)
@@ -208,7 +237,10 @@ def _with_vpdq(result: FileResult, path: Path) -> FileResult:
     from safeguard.hashing.vpdq import vpdq_text
 
     try:
-        frames = vpdq_of_video(path)
+        with open_quietly(path) as fh:
+            frames = vpdq_of_video(fh)
+    except OSError as exc:
+        return result.with_reason(f"no vPDQ: cannot read file: {exc.strerror or exc}")
     except VideoDecodeError as exc:
         return result.with_reason(f"no vPDQ: {exc.reason}")
     return replace(result, vpdq=vpdq_text(frames))

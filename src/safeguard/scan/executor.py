@@ -73,7 +73,7 @@ def _dask(batches: Iterable[list[Item]], options: ScanOptions, address: str) -> 
         limit = max(1, sum(threads.values())) * _IN_FLIGHT_PER_WORKER
         queue = deque(batches)
         pending: dict[Any, list[Item]] = {}
-        flow = as_completed()  # type: ignore[no-untyped-call]
+        flow = as_completed(loop=client.loop)  # type: ignore[no-untyped-call]
         while queue or pending:
             while queue and len(pending) < limit:
                 batch = queue.popleft()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
 import subprocess
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -18,7 +19,7 @@ from safeguard.hashsets.formats.vics import VicsFormat
 from safeguard.store.db import Store
 from safeguard.store.models import Subject
 from tests.integration.scan.conftest import import_sets
-from tests.support.devices import Device, make_device
+from tests.support.devices import Device, jpeg_bytes, make_device, photo
 
 
 def _scan(store: Store, settings: Settings, root: Path, device: str = "EX-1", **kw: object) -> int:
@@ -180,3 +181,15 @@ def test_the_result_joins_the_subject_and_the_operation_figures(
     assert scan.devices_examined(store, op_id) == 2
     later = datetime.now(UTC) + timedelta(minutes=1)
     assert not scan.subject_device_facts(store, subject_id, assessed_at=later).needs_reassessment
+
+
+def test_a_scan_leaves_access_times_alone(tmp_path: Path) -> None:
+    root = tmp_path / "dev"
+    root.mkdir()
+    photo_path = root / "p.jpg"
+    photo_path.write_bytes(jpeg_bytes(photo("chelsea")))
+    os.utime(photo_path, (1_000_000_000, 1_500_000_000))  # atime older than mtime
+    store = Store.open_url(f"sqlite:///{tmp_path}/s.db")
+    report = scan.scan_report(store, str(_scan(store, Settings(data_dir=tmp_path), root)))
+    assert report["to_grade"][0]["pdq"]  # it was read and decoded
+    assert photo_path.stat().st_atime == 1_000_000_000
