@@ -1,4 +1,4 @@
-"""Where batches of items are processed: inline, a local process pool, or a Dask cluster.
+"""Where batches of items are processed: inline, a local pool, or a Dask cluster.
 
 All three run :func:`~safeguard.scan.content.process_batch` on the same batches and yield
 ``(batch, results)`` as batches finish; the stage writes each as it arrives. At most a few
@@ -11,7 +11,14 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from typing import Any
 
 from safeguard.errors import ConfigError
@@ -37,14 +44,19 @@ def _inline(batches: Iterable[list[Item]], options: ScanOptions) -> Iterator[Out
         yield batch, process_batch(batch, options)
 
 
+def _pool(options: ScanOptions, workers: int) -> Executor:
+    """Processes when images and videos are decoded (PDQ and FFmpeg hold the GIL); threads
+    for exact hashes only (hashlib releases the GIL on large updates, and threads start at
+    once)."""
+    if not options.media:
+        return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="scan")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+
+
 def _pooled(batches: Iterable[list[Item]], options: ScanOptions, workers: int) -> Iterator[Outcome]:
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        yield from _bounded(
-            batches,
-            lambda b: pool.submit(process_batch, b, options),
-            workers * _IN_FLIGHT_PER_WORKER,
-        )
+    with _pool(options, workers) as pool:
+        limit = workers * _IN_FLIGHT_PER_WORKER
+        yield from _bounded(batches, lambda b: pool.submit(process_batch, b, options), limit)
 
 
 def _bounded(batches: Iterable[list[Item]], submit: Any, limit: int) -> Iterator[Outcome]:
