@@ -22,7 +22,7 @@ from typing import IO, Protocol
 
 from safeguard.errors import ImageDecodeError, VideoDecodeError
 from safeguard.ingest.unpack import Limits
-from safeguard.scan.archives import ArchiveLimitError, Budget, archive_members
+from safeguard.scan.archives import ArchiveLimitError, Budget, Member, archive_members
 from safeguard.scan.items import FileResult, Item, ScanOptions, Times
 from safeguard.scan.media import classify
 
@@ -197,10 +197,7 @@ class _Work:
             archive = archive.with_reason(f"corrupt or truncated archive: {exc}")
         return [archive, *members]
 
-    def _member(self, archive: FileResult, member: object, depth: int) -> list[FileResult]:
-        from safeguard.scan.archives import Member
-
-        assert isinstance(member, Member)
+    def _member(self, archive: FileResult, member: Member, depth: int) -> list[FileResult]:
         base = FileResult(
             key=f"{archive.key}!/{member.name}",
             path=f"{archive.path}!/{member.name}",

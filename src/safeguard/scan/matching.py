@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from safeguard.hashing.vpdq import QUERY_MATCH_PERCENT, VpdqFrame, compare_vpdq, parse_vpdq
 from safeguard.match import METHODS, SEVERITY, MatchEngine, load_engine
+from safeguard.match.engine import category_code
 from safeguard.scan.items import FileResult
 from safeguard.store.db import Store
 from safeguard.store.models import HashEntry
@@ -40,9 +41,7 @@ def best_category(matches: Sequence[FoundMatch]) -> str | None:
     """The most severe category among ``matches`` (A > B > C > uncategorised > non-pertinent)."""
     if not matches:
         return None
-    return min(
-        (m.category for m in matches), key=lambda c: SEVERITY.index(SEVERITY[0].__class__(c))
-    )
+    return min((m.category for m in matches), key=category_code)
 
 
 class ScanMatcher:
