@@ -29,6 +29,7 @@ SETTINGS_DOC: dict[str, str] = {
     "SAFEGUARD_ARCHIVE_MAX_BYTES": "largest total uncompressed size accepted from an archive",
     "SAFEGUARD_ARCHIVE_MAX_RATIO": "largest compression ratio accepted from an archive member",
     "SAFEGUARD_XML_MAX_BYTES": "largest XML report file accepted (CyberTipline reports)",
+    "SAFEGUARD_SCAN_MAX_FILE_BYTES": "device scans do not read files larger than this (reported)",
     "SAFEGUARD_USER": "name recorded as the person running CLI commands (default: login name)",
     "SAFEGUARD_OPERATION": "operation a command acts on when --operation/-o is not given",
     "SAFEGUARD_KEY_PASSPHRASE": "passphrase protecting the agency signing key (keys init, send)",
@@ -64,6 +65,7 @@ class Settings:
     archive_max_bytes: int = 20 * 1024**3
     archive_max_ratio: int = 200
     xml_max_bytes: int = 64 * 1024**2
+    scan_max_file_bytes: int = 64 * 1024**3
     user: str = field(default_factory=lambda: os.environ.get("USER", "unknown"))
     operation: str = ""
     key_passphrase: str = field(default="", repr=False)
@@ -99,6 +101,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         archive_max_bytes=_int(env, "SAFEGUARD_ARCHIVE_MAX_BYTES", 20 * 1024**3),
         archive_max_ratio=_int(env, "SAFEGUARD_ARCHIVE_MAX_RATIO", 200),
         xml_max_bytes=_int(env, "SAFEGUARD_XML_MAX_BYTES", 64 * 1024**2),
+        scan_max_file_bytes=_int(env, "SAFEGUARD_SCAN_MAX_FILE_BYTES", 64 * 1024**3),
         user=env.get("SAFEGUARD_USER") or env.get("USER") or "unknown",
         operation=env.get("SAFEGUARD_OPERATION", ""),
         key_passphrase=env.get("SAFEGUARD_KEY_PASSPHRASE", ""),

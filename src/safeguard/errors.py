@@ -22,6 +22,7 @@ __all__ = [
     "SafeguardError",
     "StoreError",
     "VerifyFailed",
+    "VideoDecodeError",
 ]
 
 
@@ -78,6 +79,15 @@ class ImageDecodeError(SafeguardError):
 
     def __init__(self, path: str, reason: str) -> None:
         super().__init__(f"{path}: cannot decode image: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class VideoDecodeError(SafeguardError):
+    """A video file cannot be decoded for perceptual hashing; ``reason`` says why."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: cannot decode video: {reason}")
         self.path = path
         self.reason = reason
 

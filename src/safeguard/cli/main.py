@@ -41,6 +41,7 @@ VERB_MODULES: tuple[str, ...] = (
     "referrals",
     "report",
     "ruleset",
+    "scan",
     "serve",
     "subjects",
     "synth",

@@ -18,7 +18,7 @@ from __future__ import annotations
 import warnings
 import zlib
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 import numpy as np
 import pillow_heif
@@ -55,19 +55,20 @@ _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeEr
 pillow_heif.register_heif_opener()
 
 
-def image_name(path: Path | BinaryIO) -> str:
+def image_name(path: Path | IO[bytes]) -> str:
     """How an image is named in errors: its path, or "upload" for content in memory."""
     return str(path) if isinstance(path, Path) else "upload"
 
 
 def decode_image(
-    path: Path | BinaryIO,
+    path: Path | IO[bytes],
     *,
     draft_min_side: int | None = DRAFT_MIN_SIDE,
     resize_side: int | None = RESIZE_SIDE,
     max_pixels: int = MAX_PIXELS,
 ) -> np.ndarray:
-    """Decode the first frame of ``path``, upright per EXIF, as an (H, W, 3) uint8 array.
+    """Decode the first frame of ``path`` (a path or an open binary file), upright per EXIF,
+    as an (H, W, 3) uint8 array.
 
     Greyscale results are returned as a zero-copy (H, W, 3) view of one channel. Pass
     ``draft_min_side=None, resize_side=None`` for the full-size pixels.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 import numpy as np
 import pdqhash
@@ -65,7 +65,7 @@ def pdq_dihedral_of_array(pixels: np.ndarray) -> list[PdqHash]:
     return [PdqHash(_hex_of_bits(bits), int(quality)) for bits in variants]
 
 
-def _checked(path: Path | BinaryIO, pixels: np.ndarray) -> np.ndarray:
+def _checked(path: Path | IO[bytes], pixels: np.ndarray) -> np.ndarray:
     if min(pixels.shape[0], pixels.shape[1]) < _MIN_SIDE:
         raise ImageDecodeError(
             image_name(path), f"image is too small for PDQ (under {_MIN_SIDE} pixels a side)"
@@ -74,7 +74,7 @@ def _checked(path: Path | BinaryIO, pixels: np.ndarray) -> np.ndarray:
 
 
 def pdq_of_image(
-    path: Path | BinaryIO,
+    path: Path | IO[bytes],
     *,
     draft_min_side: int | None = DRAFT_MIN_SIDE,
     resize_side: int | None = RESIZE_SIDE,
@@ -91,7 +91,7 @@ def pdq_of_image(
 
 
 def pdq_dihedral_of_image(
-    path: Path | BinaryIO,
+    path: Path | IO[bytes],
     *,
     draft_min_side: int | None = DRAFT_MIN_SIDE,
     resize_side: int | None = RESIZE_SIDE,

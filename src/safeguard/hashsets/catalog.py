@@ -36,6 +36,7 @@ EXPORT_FIELDS = (
     "series",
     "distributed",
     "note",
+    "vpdq",
 )
 
 

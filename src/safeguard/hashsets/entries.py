@@ -38,6 +38,7 @@ class ParsedEntry:
     sha256: str | None = None
     sha512: str | None = None
     pdq: str | None = None
+    vpdq: str | None = None  # ThreatExchange vPDQ signal string (JSON list of frames)
     source_category: str | None = None
     victim_identified: bool | None = None
     series: str | None = None
@@ -61,13 +62,14 @@ class ParsedEntry:
             sha256=hashes.get("sha256"),
             sha512=hashes.get("sha512"),
             pdq=hashes.get("pdq"),
+            vpdq=hashes.get("vpdq"),
             source_category=source_category,
             note=note,
         )
 
     @property
     def has_hash(self) -> bool:
-        return any((self.md5, self.sha1, self.sha256, self.sha512, self.pdq))
+        return any((self.md5, self.sha1, self.sha256, self.sha512, self.pdq, self.vpdq))
 
 
 def norm_hex(value: object, kind: str, where: str) -> str | None:

@@ -114,6 +114,7 @@ class _Mapper:
             e.series,
             e.distributed,
             e.note,
+            e.vpdq,
             self.version,
         )
 

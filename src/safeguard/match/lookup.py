@@ -7,7 +7,7 @@ import hashlib
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from safeguard.errors import FormatError, ImageDecodeError
 from safeguard.hashing import hash_file, pdq_dihedral_of_image, pdq_of_image
@@ -43,7 +43,7 @@ def hex_queries(value: str, kind: str | None = None) -> list[HashQuery]:
     return [HashQuery(k, text) for k in kinds]
 
 
-def _pdq_queries(image: Path | BinaryIO, dihedral: bool) -> tuple[list[HashQuery], str]:
+def _pdq_queries(image: Path | IO[bytes], dihedral: bool) -> tuple[list[HashQuery], str]:
     try:
         pdqs = pdq_dihedral_of_image(image) if dihedral else [pdq_of_image(image)]
     except ImageDecodeError as exc:

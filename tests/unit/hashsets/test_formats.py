@@ -147,3 +147,15 @@ def test_single_line_lists_are_detected(tmp_path: Path, body: str) -> None:
     path = tmp_path / "one"
     path.write_text(body)
     assert detect_format(path).name == ("hashsum" if "jpg" in body else "plain")
+
+
+def test_threatexchange_vpdq_signals_are_video_entries(tmp_path: Path) -> None:
+    frames = f'[""{"ab" * 32},100,0.000"", ""{"cd" * 32},80,1.000""]'
+    path = tmp_path / "te.csv"
+    path.write_text(f'signal_type,signal_str,collab,category,tags\nvpdq,"{frames}",c,A,\n')
+    (entry,) = get_format("threatexchange-csv").parse(path)
+    assert entry.has_hash and entry.md5 is None and entry.pdq is None
+    assert json.loads(entry.vpdq or "") == [f"{'ab' * 32},100,0.000", f"{'cd' * 32},80,1.000"]
+    path.write_text('signal_type,signal_str,collab,category,tags\nvpdq,"[""zz,1,0""]",c,A,\n')
+    with pytest.raises(HashSetError, match="line 2"):
+        list(get_format("threatexchange-csv").parse(path))

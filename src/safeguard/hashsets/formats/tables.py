@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from safeguard.errors import HashSetError
+from safeguard.hashing.vpdq import parse_vpdq, vpdq_text
 from safeguard.hashsets.entries import HEX_LENGTHS, ParsedEntry, norm_hex, parse_bool
 from safeguard.hashsets.formats.base import HashSetFormat, csv_header, csv_rows
 from safeguard.records import Category
@@ -85,7 +86,7 @@ _TE_SIGNALS = {"pdq": "pdq", "video_md5": "md5", "md5": "md5", "photo_md5": "md5
 
 
 class ThreatExchangeCsvFormat(HashSetFormat):
-    """ThreatExchange CSV ``signal_type,signal_str,collab,category,tags`` (pdq, video_md5).
+    """ThreatExchange CSV ``signal_type,signal_str,collab,category,tags`` (pdq, video_md5, vpdq).
 
     Other signal types (URLs, text...) are yielded without a hash and skipped by the importer.
     """
@@ -102,8 +103,11 @@ class ThreatExchangeCsvFormat(HashSetFormat):
             where = f"{path.name}: line {line}"
             if "signal_type" not in row or "signal_str" not in row:
                 raise HashSetError(f"{path}: not ThreatExchange CSV (signal_type, signal_str)")
-            kind = _TE_SIGNALS.get((row["signal_type"] or "").strip().lower())
+            signal = (row["signal_type"] or "").strip().lower()
+            kind = _TE_SIGNALS.get(signal)
             hashes = {kind: norm_hex(row["signal_str"], kind, where)} if kind else {}
+            if signal == "vpdq":
+                hashes = {"vpdq": vpdq_text(parse_vpdq(row["signal_str"] or "", where))}
             extras = [f"{k}: {row[k].strip()}" for k in ("collab", "tags") if _cell(row, k)]
             yield ParsedEntry.from_hashes(
                 where,

@@ -51,6 +51,7 @@ from safeguard.store.models.platform import (
     LoginEvent,
     Message,
 )
+from safeguard.store.models.scan import Scan, ScanFile, ScanMatch
 
 __all__ = [
     "Account",
@@ -86,6 +87,9 @@ __all__ = [
     "QuarantinedRow",
     "RecipientKey",
     "RegisterEntry",
+    "Scan",
+    "ScanFile",
+    "ScanMatch",
     "StageRun",
     "StageWarning",
     "Subject",

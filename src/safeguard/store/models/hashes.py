@@ -55,6 +55,8 @@ class HashEntry(Base):
     sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     sha512: Mapped[str | None] = mapped_column(String(128), nullable=True)
     pdq: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: vPDQ video hash: JSON list of "pdq_hex,quality,timestamp" frames (ThreatExchange's).
+    vpdq: Mapped[str | None] = mapped_column(Text, nullable=True)
     category: Mapped[str] = mapped_column(String(20))
     source_category: Mapped[str | None] = mapped_column(String(40), nullable=True)
     victim_identified: Mapped[bool | None] = mapped_column(Boolean, nullable=True)

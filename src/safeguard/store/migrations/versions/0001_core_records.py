@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 11:14:22.463163
+Create Date: 2026-12-03 11:22:33.198049
 """
 
 from __future__ import annotations
@@ -399,6 +399,7 @@ def upgrade() -> None:
         sa.Column("sha256", sa.String(length=64), nullable=True),
         sa.Column("sha512", sa.String(length=128), nullable=True),
         sa.Column("pdq", sa.String(length=64), nullable=True),
+        sa.Column("vpdq", sa.Text(), nullable=True),
         sa.Column("category", sa.String(length=20), nullable=False),
         sa.Column("source_category", sa.String(length=40), nullable=True),
         sa.Column("victim_identified", sa.Boolean(), nullable=True),
@@ -896,6 +897,53 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_quarantined_row_reason"), ["reason"], unique=False)
 
     op.create_table(
+        "scan",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "operation_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column(
+            "subject_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("device_label", sa.String(length=200), nullable=False),
+        sa.Column("source", sa.Text(), nullable=False),
+        sa.Column("source_kind", sa.String(length=20), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column(
+            "started_at", safeguard.store.models.base.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "finished_at", safeguard.store.models.base.UtcDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("started_by", sa.String(length=200), nullable=False),
+        sa.Column(
+            "options",
+            sa.JSON()
+            .with_variant(postgresql.JSONB(astext_type=Text()), "postgresql")
+            .with_variant(sqlite.JSON(), "sqlite"),
+            nullable=False,
+        ),
+        sa.Column(
+            "counts",
+            sa.JSON()
+            .with_variant(postgresql.JSONB(astext_type=Text()), "postgresql")
+            .with_variant(sqlite.JSON(), "sqlite"),
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(
+            ["operation_id"], ["operation.id"], name=op.f("fk_scan_operation_id_operation")
+        ),
+        sa.ForeignKeyConstraint(
+            ["subject_id"], ["subject.id"], name=op.f("fk_scan_subject_id_subject")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_scan")),
+    )
+    with op.batch_alter_table("scan", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_scan_device_label"), ["device_label"], unique=False)
+        batch_op.create_index(batch_op.f("ix_scan_operation_id"), ["operation_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_scan_subject_id"), ["subject_id"], unique=False)
+
+    op.create_table(
         "stage_warning",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("run_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -1287,6 +1335,37 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_outcome_source"), ["source"], unique=False)
 
     op.create_table(
+        "scan_file",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("scan_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("key", sa.Text(), nullable=False),
+        sa.Column("path", sa.Text(), nullable=False),
+        sa.Column("raw_name", sa.Text(), nullable=True),
+        sa.Column("container", sa.Text(), nullable=True),
+        sa.Column("size", sa.BigInteger(), nullable=True),
+        sa.Column("mtime", safeguard.store.models.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("atime", safeguard.store.models.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("ctime", safeguard.store.models.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("crtime", safeguard.store.models.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("deleted", sa.Boolean(), nullable=False),
+        sa.Column("md5", sa.String(length=32), nullable=True),
+        sa.Column("sha1", sa.String(length=40), nullable=True),
+        sa.Column("sha256", sa.String(length=64), nullable=True),
+        sa.Column("media", sa.String(length=10), nullable=False),
+        sa.Column("mime", sa.String(length=100), nullable=False),
+        sa.Column("pdq", sa.String(length=64), nullable=True),
+        sa.Column("pdq_quality", sa.SmallInteger(), nullable=True),
+        sa.Column("vpdq", sa.Text(), nullable=True),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("category", sa.String(length=20), nullable=True),
+        sa.ForeignKeyConstraint(["scan_id"], ["scan.id"], name=op.f("fk_scan_file_scan_id_scan")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_scan_file")),
+    )
+    with op.batch_alter_table("scan_file", schema=None) as batch_op:
+        batch_op.create_index("ix_scan_file_scan_key", ["scan_id", "key"], unique=True)
+
+    op.create_table(
         "subject_account",
         sa.Column(
             "subject_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
@@ -1340,17 +1419,59 @@ def upgrade() -> None:
             batch_op.f("ix_file_match_operation_id"), ["operation_id"], unique=False
         )
 
+    op.create_table(
+        "scan_match",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("scan_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "scan_file_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "hash_entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("set_name", sa.String(length=200), nullable=False),
+        sa.Column("set_version", sa.Integer(), nullable=False),
+        sa.Column("method", sa.String(length=10), nullable=False),
+        sa.Column("distance", sa.SmallInteger(), nullable=False),
+        sa.Column("match_percent", sa.Float(), nullable=True),
+        sa.Column("category", sa.String(length=20), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["hash_entry_id"],
+            ["hash_entry.id"],
+            name=op.f("fk_scan_match_hash_entry_id_hash_entry"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["scan_file_id"], ["scan_file.id"], name=op.f("fk_scan_match_scan_file_id_scan_file")
+        ),
+        sa.ForeignKeyConstraint(["scan_id"], ["scan.id"], name=op.f("fk_scan_match_scan_id_scan")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_scan_match")),
+    )
+    with op.batch_alter_table("scan_match", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_scan_match_scan_file_id"), ["scan_file_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_scan_match_scan_id"), ["scan_id"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("scan_match", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_scan_match_scan_id"))
+        batch_op.drop_index(batch_op.f("ix_scan_match_scan_file_id"))
+
+    op.drop_table("scan_match")
     with op.batch_alter_table("file_match", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_file_match_operation_id"))
         batch_op.drop_index(batch_op.f("ix_file_match_file_event_id"))
 
     op.drop_table("file_match")
     op.drop_table("subject_account")
+    with op.batch_alter_table("scan_file", schema=None) as batch_op:
+        batch_op.drop_index("ix_scan_file_scan_key")
+
+    op.drop_table("scan_file")
     with op.batch_alter_table("outcome", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outcome_source"))
         batch_op.drop_index(batch_op.f("ix_outcome_operation_id"))
@@ -1402,6 +1523,12 @@ def downgrade() -> None:
         batch_op.drop_index("ix_stage_warning_run_kind")
 
     op.drop_table("stage_warning")
+    with op.batch_alter_table("scan", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_scan_subject_id"))
+        batch_op.drop_index(batch_op.f("ix_scan_operation_id"))
+        batch_op.drop_index(batch_op.f("ix_scan_device_label"))
+
+    op.drop_table("scan")
     with op.batch_alter_table("quarantined_row", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_quarantined_row_reason"))
         batch_op.drop_index(batch_op.f("ix_quarantined_row_delivery_id"))
