@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from safeguard.package import facts
@@ -171,21 +171,23 @@ def _content(
     material = f.material_doc(members)
     attr = _attribution_doc(attribution, f.accounts)
     net = f.networks.get(subject.id)
-    scale = timescale(assessment.tier)
+    tier = assessment.tier_in_force
+    scale = timescale(tier)
     return {
         "classification": CLASSIFICATION,
         "grading": f.grading.to_json(),
         "handling": HANDLING_NOTE,
         "summary": _summary(
             subject.label,
-            assessment.tier,
+            tier,
             len(accs),
             material,
             attr["force_name"] or str(attr["force_id"]),
         ),
         "subject": {"label": subject.label, "accounts": accs},
         "priority": {
-            "tier": assessment.tier,
+            "tier": tier,
+            "computed_tier": assessment.tier,
             "score": assessment.score,
             "ruleset": assessment.ruleset_version,
             "reasons": assessment.reasons,
@@ -209,6 +211,7 @@ def _content(
 def drafts(conn: Session, op: int, max_tier: int) -> Iterator[PackageDraft]:
     """One draft per assessed UK subject with a force and a tier up to ``max_tier``."""
     f = _Facts(conn, op)
+    in_force = func.coalesce(Assessment.override_tier, Assessment.tier)  # an override wins
     q = (
         select(Subject, Assessment, Attribution)
         .join(Assessment, Assessment.subject_id == Subject.id)
@@ -217,20 +220,26 @@ def drafts(conn: Session, op: int, max_tier: int) -> Iterator[PackageDraft]:
             Subject.operation_id == op,
             Attribution.force_id.is_not(None),
             Attribution.confidence != "none",
-            Assessment.tier <= str(max_tier),
+            in_force <= str(max_tier),
         )
-        .order_by(Assessment.tier, Assessment.score.desc(), Subject.label)
+        .order_by(in_force, Assessment.score.desc(), Subject.label)
     )
     for subject, assessment, attribution in conn.execute(q):
         force_id = attribution.force_id
-        if int(assessment.tier) > max_tier or force_id is None:
+        if int(assessment.tier_in_force) > max_tier or force_id is None:
             continue
         suggested = suggest(
             _attribution_doc(attribution, f.accounts), assessment.deconfliction or []
         )
         content = _content(f, subject, assessment, attribution, suggested)
         yield PackageDraft(
-            subject.id, subject.label, force_id, assessment.tier, f.grading.code, suggested, content
+            subject.id,
+            subject.label,
+            force_id,
+            assessment.tier_in_force,
+            f.grading.code,
+            suggested,
+            content,
         )
 
 

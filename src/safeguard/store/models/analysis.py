@@ -164,6 +164,12 @@ class Assessment(Base):
     run_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
     deconfliction: Mapped[list[Any]] = mapped_column(JsonDoc, default=list)
     override_tier: Mapped[str | None] = mapped_column(String(2), nullable=True)
+
+    @property
+    def tier_in_force(self) -> str:
+        """The analyst's override when there is one, else the computed tier."""
+        return self.override_tier or self.tier
+
     override_justification: Mapped[str | None] = mapped_column(Text, nullable=True)
     override_author: Mapped[str | None] = mapped_column(String(200), nullable=True)
     override_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
