@@ -26,6 +26,7 @@ from safeguard.cli.common import (
     settings,
     warn,
 )
+from safeguard.records import RECIPIENT_KINDS
 
 if TYPE_CHECKING:
     from safeguard.pipeline import PipelineInputs
@@ -55,7 +56,7 @@ def print_summary(summary: OperationSummary) -> None:
         table.add_row(f"  tier {tier}", f"{n:,}")
     table.add_row("packages", f"{sum(summary.packages_by_force.values()):,}")
     for kind, n in summary.packages_by_recipient.items():
-        table.add_row(f"  for a {kind}", f"{n:,}")
+        table.add_row(f"  for {RECIPIENT_KINDS.get(kind, kind)}", f"{n:,}")
     for tier, n in summary.packages_by_tier.items():
         table.add_row(f"  tier {tier}", f"{n:,}")
     for label, n in (

@@ -8,6 +8,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 __all__ = [
+    "RECIPIENT_KINDS",
     "Category",
     "Confidence",
     "Direction",
@@ -96,3 +97,11 @@ class Stage(StrEnum):
     ASSESS = "assess"
     PACKAGE = "package"
     TRACK = "track"
+
+
+#: How each kind of package recipient is named in summaries and reports.
+RECIPIENT_KINDS: dict[str, str] = {
+    "force": "a force",
+    "rocu": "a ROCU",
+    "agency": "the agency's own teams",
+}

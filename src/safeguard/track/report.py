@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from safeguard.package.files import write_atomic
+from safeguard.records import RECIPIENT_KINDS
 from safeguard.refdata import uk
 from safeguard.store.db import Store
 from safeguard.store.models import IntelPackage, Outcome
@@ -167,7 +168,10 @@ def figures(s: OperationSummary) -> list[tuple[str, str]]:
         ("UK-attributed accounts", f"{s.uk_accounts:,}"),
         ("subjects", f"{s.subjects:,}"),
         ("packages", f"{sum(s.packages_by_force.values()):,}"),
-        *((f"packages for a {k}", f"{n:,}") for k, n in s.packages_by_recipient.items()),
+        *(
+            (f"packages for {RECIPIENT_KINDS.get(k, k)}", f"{n:,}")
+            for k, n in s.packages_by_recipient.items()
+        ),
         ("disseminated", f"{s.disseminated:,}"),
         ("acknowledged", f"{s.acknowledged:,}"),
         ("arrests", f"{s.arrests:,}"),
