@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from safeguard.cli.common import (
+    JSON,
     OPERATION,
     RichProgress,
     console,
@@ -25,12 +26,10 @@ assess_app = typer.Typer(
     no_args_is_help=True,
 )
 
-_JSON = typer.Option(False, "--json", help="Machine-readable output.")
-
 
 @assess_app.command("run")
 @handle_errors
-def run_command(operation: str | None = OPERATION, as_json: bool = _JSON) -> None:
+def run_command(operation: str | None = OPERATION, as_json: bool = JSON) -> None:
     """Assess every subject with the active ruleset (kept as a new version)."""
     from safeguard import assess
 
@@ -56,7 +55,7 @@ def run_command(operation: str | None = OPERATION, as_json: bool = _JSON) -> Non
 
 @assess_app.command("runs")
 @handle_errors
-def runs_command(operation: str | None = OPERATION, as_json: bool = _JSON) -> None:
+def runs_command(operation: str | None = OPERATION, as_json: bool = JSON) -> None:
     """List the assessment runs (versions) of an operation, newest first."""
     from sqlalchemy import select
 
@@ -125,7 +124,7 @@ def diff_command(
     since: int | None = typer.Option(
         None, "--since", help="Compare with this run (default: the run before the latest)."
     ),
-    as_json: bool = _JSON,
+    as_json: bool = JSON,
 ) -> None:
     """Subjects whose tier, score or reasons changed since an earlier assessment run."""
     from safeguard.assess.versions import diff

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from safeguard.cli.common import (
+    JSON,
     OPERATION,
     console,
     emit_json,
@@ -26,8 +27,6 @@ checks_app = typer.Typer(
     no_args_is_help=True,
 )
 
-_JSON = typer.Option(False, "--json", help="Machine-readable output.")
-
 
 @checks_app.command("request")
 @handle_errors
@@ -35,7 +34,7 @@ def request_command(
     operation: str | None = OPERATION,
     tier: list[str] = typer.Option(["1", "2"], "--tier", help="Tiers to include (repeat)."),
     out: Path = typer.Option(Path("checks-request.csv"), "--out", help="CSV file to write."),
-    as_json: bool = _JSON,
+    as_json: bool = JSON,
 ) -> None:
     """Write the list to send for police checks: one row per UK subject, every identifier."""
     from safeguard.assess.requests import build_request, write_request
@@ -78,7 +77,7 @@ def enrich_command(
     operation: str | None = OPERATION,
     checks: Path | None = typer.Option(None, help="Police checks returns (checks.csv)."),
     register_csv: Path | None = typer.Option(None, "--register", help="Known-subject register."),
-    as_json: bool = _JSON,
+    as_json: bool = JSON,
 ) -> None:
     """Load checks returns and/or the register; say how the rows meet subjects (then
     `safeguard assess run` applies them)."""
@@ -123,7 +122,7 @@ def _print_enrich(doc: dict[str, Any]) -> None:
 
 @checks_app.command("possible")
 @handle_errors
-def possible_command(operation: str | None = OPERATION, as_json: bool = _JSON) -> None:
+def possible_command(operation: str | None = OPERATION, as_json: bool = JSON) -> None:
     """Returns rows that may be a subject's: "possible match — verify" (from the last assess)."""
     from sqlalchemy import select
 
@@ -157,7 +156,7 @@ def possible_command(operation: str | None = OPERATION, as_json: bool = _JSON) -
 
 @checks_app.command("quarantine")
 @handle_errors
-def quarantine_command(operation: str | None = OPERATION, as_json: bool = _JSON) -> None:
+def quarantine_command(operation: str | None = OPERATION, as_json: bool = JSON) -> None:
     """Returns rows refused by validation: file, line, column, reason, the row itself."""
     from sqlalchemy import select
 

@@ -7,7 +7,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from safeguard.cli.common import console, emit_json, handle_errors, open_store, settings
+from safeguard.cli.common import JSON, console, emit_json, handle_errors, open_store, settings
 
 __all__ = ["register"]
 
@@ -21,7 +21,7 @@ forces_app = typer.Typer(
 @keys_app.command("init")
 @handle_errors
 def keys_init(
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    as_json: bool = JSON,
 ) -> None:
     """Create the agency signing key under the data dir (never replaces an existing one).
 
@@ -49,7 +49,7 @@ def keys_init(
 @keys_app.command("show")
 @handle_errors
 def keys_show(
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    as_json: bool = JSON,
 ) -> None:
     """The agency public key and its fingerprint, to give to recipients."""
     from safeguard.package.keys import load_agency_key
@@ -71,7 +71,7 @@ def keys_show(
 def forces_set_key(
     recipient: str = typer.Argument(..., help="Force id (e.g. kent), rocu:<name> or agency."),
     age_pubkey: str = typer.Argument(..., help="The recipient's age public key (age1...)."),
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    as_json: bool = JSON,
 ) -> None:
     """Set the age public key packages for a recipient are encrypted to (audited)."""
     from safeguard.package.keys import set_recipient_key
@@ -89,7 +89,7 @@ def forces_keys(
     all_recipients: bool = typer.Option(
         False, "--all", help="Also list forces and ROCUs with no key."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    as_json: bool = JSON,
 ) -> None:
     """Recipients and their age keys (packages for a recipient with no key are refused)."""
     from safeguard.package.keys import recipient_keys

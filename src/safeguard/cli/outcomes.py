@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from safeguard.cli.common import (
+    JSON,
     OPERATION,
     console,
     emit_json,
@@ -26,7 +27,6 @@ outcomes_app = typer.Typer(
     help="What recipients did with packages: arrests, charges, children safeguarded...",
     no_args_is_help=True,
 )
-_JSON = typer.Option(False, "--json", help="Machine-readable output.")
 _KINDS = (
     "accepted, visit, search, arrest, voluntary_interview, devices_seized, devices_examined, "
     "charged, convicted, no_further_action, children_safeguarded, referred_elsewhere"
@@ -47,7 +47,7 @@ def outcomes_record(
         0, "--serious-risk", help="Of the children safeguarded, how many at serious risk."
     ),
     detail: str = typer.Option("", help="Free-text detail."),
-    as_json: bool = _JSON,
+    as_json: bool = JSON,
 ) -> None:
     """Record one outcome for a sent package (audited; a future date is refused)."""
     from safeguard import track
@@ -80,7 +80,7 @@ def outcomes_record(
 def outcomes_import(
     file: Path = typer.Argument(..., help="A force's outcomes CSV (docs/packages.md)."),
     operation: str | None = OPERATION,
-    as_json: bool = _JSON,
+    as_json: bool = JSON,
 ) -> None:
     """Import a force's outcomes CSV: all rows or none; importing it again changes nothing."""
     from safeguard import track
@@ -133,7 +133,7 @@ def _outcome_docs(operation: str) -> list[dict[str, Any]]:
 
 @outcomes_app.command("list")
 @handle_errors
-def outcomes_list(operation: str | None = OPERATION, as_json: bool = _JSON) -> None:
+def outcomes_list(operation: str | None = OPERATION, as_json: bool = JSON) -> None:
     """List recorded outcomes."""
     docs = _outcome_docs(operation_name(operation))
     if as_json:
@@ -156,7 +156,7 @@ def outcomes_list(operation: str | None = OPERATION, as_json: bool = _JSON) -> N
 
 @outcomes_app.command("quarantine")
 @handle_errors
-def outcomes_quarantine(operation: str | None = OPERATION, as_json: bool = _JSON) -> None:
+def outcomes_quarantine(operation: str | None = OPERATION, as_json: bool = JSON) -> None:
     """Rows of refused outcome CSVs: file, line, column and reason."""
     from safeguard.track.outcomes import quarantined
 

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from safeguard.cli.common import (
+    JSON,
     OPERATION,
     console,
     emit_json,
@@ -26,7 +27,6 @@ packages_app = typer.Typer(
     no_args_is_help=True,
 )
 package_app = typer.Typer(help="Check a package file as a recipient would.", no_args_is_help=True)
-_JSON = typer.Option(False, "--json", help="Machine-readable output.")
 _REF = typer.Argument(..., help="Package reference (e.g. demo-S-000123).")
 
 
@@ -52,7 +52,7 @@ def packages_list(
     operation: str | None = OPERATION,
     status: str | None = typer.Option(None, help="Only this status (draft, approved, sent...)."),
     force: str | None = typer.Option(None, help="Only packages for this force or recipient."),
-    as_json: bool = _JSON,
+    as_json: bool = JSON,
 ) -> None:
     """List an operation's packages, highest tier first."""
     from safeguard.package.queries import list_packages
@@ -67,7 +67,7 @@ def packages_list(
 @packages_app.command("show")
 @handle_errors
 def packages_show(
-    reference: str = _REF, operation: str | None = OPERATION, as_json: bool = _JSON
+    reference: str = _REF, operation: str | None = OPERATION, as_json: bool = JSON
 ) -> None:
     """One package: lifecycle (who and when) and its content."""
     from safeguard.package.queries import show_package
@@ -98,7 +98,7 @@ def packages_recipient(
     reference: str = _REF,
     recipient: str = typer.Argument(..., help="Force id, rocu:<name> or agency."),
     operation: str | None = OPERATION,
-    as_json: bool = _JSON,
+    as_json: bool = JSON,
 ) -> None:
     """Choose a draft's recipient (the suggestion from attribution and deconfliction stays)."""
     from safeguard.package.lifecycle import set_recipient
@@ -111,7 +111,7 @@ def packages_recipient(
 @packages_app.command("approve")
 @handle_errors
 def packages_approve(
-    reference: str = _REF, operation: str | None = OPERATION, as_json: bool = _JSON
+    reference: str = _REF, operation: str | None = OPERATION, as_json: bool = JSON
 ) -> None:
     """Approve a draft (a second person: the drafter cannot approve)."""
     from safeguard.package.lifecycle import approve
@@ -124,7 +124,7 @@ def packages_approve(
 @packages_app.command("send")
 @handle_errors
 def packages_send(
-    reference: str = _REF, operation: str | None = OPERATION, as_json: bool = _JSON
+    reference: str = _REF, operation: str | None = OPERATION, as_json: bool = JSON
 ) -> None:
     """Sign, encrypt to the recipient's age key and write to its outbox directory."""
     from safeguard.package.lifecycle import send
@@ -142,7 +142,7 @@ def packages_ack(
     received: bool = typer.Option(
         False, "--received", help="Record receipt only (not yet acknowledged)."
     ),
-    as_json: bool = _JSON,
+    as_json: bool = JSON,
 ) -> None:
     """Record that the recipient received or acknowledged a sent package."""
     from safeguard.package.lifecycle import acknowledge
@@ -155,7 +155,7 @@ def packages_ack(
 
 @packages_app.command("overdue")
 @handle_errors
-def packages_overdue(operation: str | None = OPERATION, as_json: bool = _JSON) -> None:
+def packages_overdue(operation: str | None = OPERATION, as_json: bool = JSON) -> None:
     """Packages late for dissemination or for the recipient's acknowledgement."""
     from safeguard.package.queries import overdue
 
@@ -176,7 +176,7 @@ def package_verify(
     agency_key: Path | None = typer.Option(
         None, "--agency-key", help="The agency public key file (default: this installation's)."
     ),
-    as_json: bool = _JSON,
+    as_json: bool = JSON,
 ) -> None:
     """Check decryption, signature, manifests and schema; name the file and check that failed."""
     from safeguard.package.keys import load_agency_key, load_public_key

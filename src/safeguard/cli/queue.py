@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from safeguard.cli.common import (
+    JSON,
     OPERATION,
     console,
     emit_json,
@@ -24,7 +25,6 @@ evidence_app = typer.Typer(
     help="Evidence behind reasons: resolve a reference.", no_args_is_help=True
 )
 
-_JSON = typer.Option(False, "--json", help="Machine-readable output.")
 _FLAG = {"yes": True, "no": False}
 
 
@@ -50,7 +50,7 @@ def list_command(
     overridden: str | None = typer.Option(None, help="Has an analyst's override: yes or no."),
     facts_changed: str | None = typer.Option(None, help="Facts changed since override: yes/no."),
     limit: int | None = typer.Option(None, help="Show the first N in priority order."),
-    as_json: bool = _JSON,
+    as_json: bool = JSON,
 ) -> None:
     """The triage queue: subjects by priority (tier in force, score, label), with filters."""
     from safeguard.assess.queue import QueueFilter, queue
@@ -137,7 +137,7 @@ def _print_subject(doc: dict[str, Any]) -> None:
 def show_command(
     label: str = typer.Argument(..., help="Subject label (S-000123)."),
     operation: str | None = OPERATION,
-    as_json: bool = _JSON,
+    as_json: bool = JSON,
 ) -> None:
     """One subject in full: accounts, attribution, material, network, reasons with evidence,
     checks, deconfliction, overrides, packages, links (platform account ids), actions."""
@@ -159,7 +159,7 @@ def override_command(
     tier: str | None = typer.Option(None, "--tier", help="New tier: name (high) or code (2)."),
     why: str = typer.Option(..., "--why", help="Justification (required; audited)."),
     clear: bool = typer.Option(False, "--clear", help="End the override in force."),
-    as_json: bool = _JSON,
+    as_json: bool = JSON,
 ) -> None:
     """Set (or --clear) an analyst's tier for a subject; kept across re-assessments."""
     from safeguard.assess import overrides
@@ -195,7 +195,7 @@ def override_command(
 def evidence_command(
     ref: str = typer.Argument(..., help="Evidence reference (message:ID, check:N, account:ID...)."),
     operation: str | None = OPERATION,
-    as_json: bool = _JSON,
+    as_json: bool = JSON,
 ) -> None:
     """Resolve an evidence reference of a reason to the record it names."""
     from safeguard.assess.evidence import resolve_ref

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from safeguard.cli.common import (
+    JSON,
     OPERATION,
     console,
     emit_json,
@@ -25,7 +26,7 @@ def report_command(
     out: Path | None = typer.Option(
         None, "--out", help="Directory to write into (default: <data dir>/reports)."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    as_json: bool = JSON,
 ) -> None:
     """Write the operation report (HTML and PDF with charts, marked on every page)."""
     from safeguard.track.report import write_report

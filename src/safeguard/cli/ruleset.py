@@ -8,7 +8,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from safeguard.cli.common import console, emit_json, handle_errors, settings
+from safeguard.cli.common import JSON, console, emit_json, handle_errors, settings
 
 __all__ = ["register"]
 
@@ -16,8 +16,6 @@ ruleset_app = typer.Typer(
     help="The risk ruleset (weights, thresholds, lifts, tier names, timescales): show, check.",
     no_args_is_help=True,
 )
-
-_JSON = typer.Option(False, "--json", help="Machine-readable output.")
 
 
 def _summary(ruleset: Any) -> dict[str, Any]:
@@ -61,7 +59,7 @@ def _print(doc: dict[str, Any]) -> None:
 
 @ruleset_app.command("show")
 @handle_errors
-def show_command(as_json: bool = _JSON) -> None:
+def show_command(as_json: bool = JSON) -> None:
     """Print the active ruleset ($SAFEGUARD_RULESET, else the built-in one)."""
     from safeguard.assess.ruleset import load_ruleset
 
@@ -72,7 +70,7 @@ def show_command(as_json: bool = _JSON) -> None:
 @ruleset_app.command("check")
 @handle_errors
 def check_command(
-    path: Path = typer.Argument(..., help="Ruleset file (YAML) to validate."), as_json: bool = _JSON
+    path: Path = typer.Argument(..., help="Ruleset file (YAML) to validate."), as_json: bool = JSON
 ) -> None:
     """Validate a ruleset file: an error names the key and its line; nothing is run."""
     from safeguard.assess.ruleset import read_ruleset

@@ -10,6 +10,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from safeguard.cli.common import (
+    JSON,
     OPERATION,
     RichProgress,
     console,
@@ -76,7 +77,7 @@ def run_command(
     scheduler: str | None = typer.Option(
         None, "--scheduler", help="Dask scheduler address (tcp://HOST:8786) to run the work on."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    as_json: bool = JSON,
 ) -> None:
     """Scan a device for known material, images and videos; stored as it goes."""
     from dataclasses import asdict
@@ -141,7 +142,7 @@ def report_command(
     vics: Path | None = typer.Option(None, "--vics", help="Write a VICS 2.0 case export here."),
     hashdeep: Path | None = typer.Option(None, "--hashdeep", help="Write a hashdeep manifest."),
     csv_out: Path | None = typer.Option(None, "--csv", help="Write one CSV row per file here."),
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    as_json: bool = JSON,
 ) -> None:
     """Counts by category, matched files, unknown media to grade, problems; exports."""
     from safeguard import scan
@@ -163,7 +164,7 @@ def report_command(
 @handle_errors
 def list_command(
     operation: str | None = OPERATION,
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    as_json: bool = JSON,
 ) -> None:
     """Scans, newest first (of one operation with -o)."""
     from safeguard.scan.records import list_scans

@@ -29,7 +29,6 @@ subjects_app = typer.Typer(
     no_args_is_help=True,
 )
 
-_JSON = JSON
 _WHY = typer.Option(..., "--justification", "-j", help="Why (recorded and audited).")
 
 
@@ -65,7 +64,7 @@ def split_command(
     accounts: list[str] = typer.Argument(..., help="Platform account ids to split off together."),
     operation: str | None = OPERATION,
     justification: str = _WHY,
-    as_json: bool = _JSON,
+    as_json: bool = JSON,
 ) -> None:
     """Move accounts out of their subject into a subject of their own (survives re-runs)."""
     from safeguard import resolve
@@ -86,7 +85,7 @@ def merge_command(
     labels: list[str] = typer.Argument(..., help="Labels of the subjects to merge (S-000123)."),
     operation: str | None = OPERATION,
     justification: str = _WHY,
-    as_json: bool = _JSON,
+    as_json: bool = JSON,
 ) -> None:
     """Merge subjects into one (survives re-runs)."""
     from safeguard import resolve
@@ -105,7 +104,7 @@ def merge_command(
 def undo_command(
     action_id: int = typer.Argument(..., help="Id of the split or merge to undo."),
     justification: str = _WHY,
-    as_json: bool = _JSON,
+    as_json: bool = JSON,
 ) -> None:
     """Undo a split or merge (it stays on record, marked reverted)."""
     from safeguard import resolve
