@@ -34,6 +34,7 @@ SETTINGS_DOC: dict[str, str] = {
     "SAFEGUARD_OPERATION": "operation a command acts on when --operation/-o is not given",
     "SAFEGUARD_KEY_PASSPHRASE": "passphrase protecting the agency signing key (keys init, send)",
     "SAFEGUARD_CONTACT": "contact printed in every package for the issuing officer's unit",
+    "SAFEGUARD_INBOX": "directory of deliveries the web app may ingest (default <data dir>/inbox)",
 }
 
 
@@ -70,6 +71,7 @@ class Settings:
     operation: str = ""
     key_passphrase: str = field(default="", repr=False)
     contact: str = "Safeguard intelligence desk"
+    inbox: Path | None = None
 
     @property
     def url(self) -> str:
@@ -81,6 +83,15 @@ class Settings:
     @property
     def evidence_dir(self) -> Path:
         return self.data_dir / "evidence"
+
+    @property
+    def inbox_dir(self) -> Path:
+        """Where deliveries wait to be ingested from the web (``SAFEGUARD_INBOX``)."""
+        return self.inbox or self.data_dir / "inbox"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.data_dir / "reports"
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -106,4 +117,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         operation=env.get("SAFEGUARD_OPERATION", ""),
         key_passphrase=env.get("SAFEGUARD_KEY_PASSPHRASE", ""),
         contact=env.get("SAFEGUARD_CONTACT") or "Safeguard intelligence desk",
+        inbox=_path(env, "SAFEGUARD_INBOX"),
     )

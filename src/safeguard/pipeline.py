@@ -22,9 +22,11 @@ from safeguard.store.db import Store
 from safeguard.track import OperationSummary
 
 __all__ = [
+    "ANALYSIS",
     "STAGES",
     "HashSetInput",
     "PipelineInputs",
+    "analyse",
     "rerun_stage",
     "run_pipeline",
     "synth_inputs",
@@ -76,11 +78,18 @@ def _attribute_all(store: Store, cfg: Settings, operation: str, progress: Progre
     attribute.attribute_subjects(store, cfg, operation, progress=progress)
 
 
+def _resolve(store: Store, cfg: Settings, operation: str, progress: Progress) -> None:
+    """Resolution replaces the subjects whose accounts changed, and their attribution with
+    them: the subjects are attributed again before any later stage reads them."""
+    resolve.run(store, cfg, operation, progress=progress)
+    attribute.attribute_subjects(store, cfg, operation, progress=progress)
+
+
 #: Stages that can be re-run alone on an operation already in the store, in pipeline order.
 STAGES: dict[str, Callable[[Store, Settings, str, Progress], object]] = {
     "match": lambda st, cfg, op, pr: match.run(st, cfg, op, progress=pr),
     "attribute": _attribute_all,
-    "resolve": lambda st, cfg, op, pr: resolve.run(st, cfg, op, progress=pr),
+    "resolve": _resolve,
     "assess": lambda st, cfg, op, pr: assess.run(st, cfg, op, progress=pr),
     "package": lambda st, cfg, op, pr: package.run(st, cfg, op, progress=pr),
     "track": lambda st, _cfg, op, _pr: track.run(st, op),
@@ -140,23 +149,43 @@ def run_pipeline(
         import_hash_set(
             store, hs.path, name=hs.name, scheme=hs.scheme, user=user, progress=progress
         )
-    begin("match")
-    match.run(store, cfg, operation, progress=progress)
-    begin("attribute")
-    attribute.run(store, cfg, operation, progress=progress)
-    begin("resolve")
-    resolve.run(store, cfg, operation, progress=progress)
-    attribute.attribute_subjects(store, cfg, operation, progress=progress)
     begin("enrich")
     if inputs.checks is not None:
         load_checks(store, op_id, inputs.checks)
     if inputs.register is not None:
         load_register(store, op_id, inputs.register)
-    begin("assess")
-    assess.run(store, cfg, operation, progress=progress)
-    begin("package")
-    package.run(store, cfg, operation, progress=progress)
-    begin("track")
+    return analyse(store, cfg, operation, progress=progress, on_step=on_step)
+
+
+#: The stages after ingest, in the order of a whole run: subjects are attributed once
+#: resolution has formed them.
+ANALYSIS: tuple[tuple[str, Callable[..., object]], ...] = (
+    ("match", match.run),
+    ("attribute", attribute.run),
+    ("resolve", resolve.run),
+    ("attribute subjects", attribute.attribute_subjects),
+    ("assess", assess.run),
+    ("package", package.run),
+)
+
+
+def analyse(
+    store: Store,
+    settings: Settings,
+    operation: str,
+    *,
+    progress: Progress = NULL_PROGRESS,
+    on_step: Callable[[str], None] = lambda _step: None,
+) -> OperationSummary:
+    """Every stage after ingest, then ``track``, on what the store holds (a whole run
+    without its inputs); return the operation's figures. Memory a stage freed goes back to
+    the system (:func:`release`) before the next, so the peak is the largest stage's."""
+    for name, stage in ANALYSIS:
+        release()
+        on_step(name)
+        stage(store, settings, operation, progress=progress)
+    release()
+    on_step("track")
     summary = track.run(store, operation)
     release()
     return summary

@@ -140,8 +140,15 @@ def build_world(store: Store, tmp: Path, *, tls: bool = False) -> WebWorld:
     settings = Settings(data_dir=tmp / "data", database_url=str(store.engine.url))
     app = create_app(settings, store, tls=tls)
     app.state.web.login_per_minute = 1000  # tests log in many times from one address
+    report = {"html": f"{OPERATION}-report.html", "pdf": f"{OPERATION}-report.pdf"}
+    settings.reports_dir.mkdir(parents=True, exist_ok=True)
+    for name in report.values():  # stand-ins: the world's job wrote the operation report
+        (settings.reports_dir / name).write_bytes(b"report of " + OPERATION.encode())
     with store.session() as s:
-        job = WebJob(kind="rerun", operation=OPERATION, args={"stage": "track"}, started_by="t")
+        job = WebJob(
+            kind="report", operation=OPERATION, args={}, started_by="t", status="done",
+            result={"files": report},
+        )  # fmt: skip
         s.add(job)
         s.flush()
         job_id = job.id

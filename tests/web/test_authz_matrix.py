@@ -42,6 +42,7 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/admin/users/reset"): {"data": {"username": "spare-user"}},
     ("POST", "/admin/users/disable"): {"data": {"username": "spare-user"}},
     ("POST", "/operations/{name}/jobs"): {"data": {"stage": "track"}},
+    ("POST", "/jobs"): {"data": {"stage": "track", "operation": "webop"}},
     ("POST", "/api/v1/match/file"): {"content": _png()},
     ("POST", "/api/v1/operations/{name}/subjects/merge"): {
         "json": {"labels": ["S-000001", "S-000001"], "justification": "matrix"}

@@ -33,7 +33,7 @@ def report_command(
 
     cfg = settings()
     op = operation_name(operation)
-    files = write_report(open_store(cfg), op, out or cfg.data_dir / "reports")
+    files = write_report(open_store(cfg), op, out or cfg.reports_dir)
     if as_json:
         emit_json({"operation": op, "html": str(files.html), "pdf": str(files.pdf)})
     else:

@@ -73,6 +73,10 @@ def _count(conn: Connection, model: Any, *where: Any) -> int:
     return int(conn.scalar(select(func.count()).select_from(model).where(*where)) or 0)
 
 
+#: An analyst's override when there is one, else the computed tier (``tier_in_force``).
+_TIER_IN_FORCE = func.coalesce(Assessment.override_tier, Assessment.tier)
+
+
 def _grouped(conn: Connection, column: Any, model: Any, op_id: int) -> dict[str, int]:
     q = select(column, func.count()).where(model.operation_id == op_id).group_by(column)
     return dict(sorted((str(k), int(v)) for k, v in conn.execute(q)))
@@ -161,7 +165,7 @@ def summarise(store: Store, operation: str) -> OperationSummary:
                 Attribution.country != "GB",
             ),
             subjects=_count(conn, Subject, Subject.operation_id == op_id),
-            tiers=_grouped(conn, Assessment.tier, Assessment, op_id),
+            tiers=_grouped(conn, _TIER_IN_FORCE, Assessment, op_id),
             packages_by_force=_grouped(conn, IntelPackage.force_id, IntelPackage, op_id),
             packages_by_recipient=_grouped(conn, IntelPackage.recipient_kind, IntelPackage, op_id),
             packages_by_tier=_grouped(conn, IntelPackage.tier, IntelPackage, op_id),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,41 +15,22 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
 
 from safeguard.authz import Actor
 from safeguard.config import Settings
 from safeguard.errors import ActionRefused, SafeguardError
-from safeguard.progress import Progress, ProgressTask
+from safeguard.progress import ProgressTask
 from safeguard.store import audit
 from safeguard.store.db import Store
 from safeguard.store.models import WebJob
+from safeguard.web.job_kinds import JOB_KINDS, JobRun
 
 __all__ = ["JOB_KINDS", "JobRunner", "StoreProgress"]
 
-#: Seconds between progress writes to the store.
+#: Seconds between progress writes to the store, and between refreshes of the live steps.
 FLUSH_EVERY = 0.5
-
-JobFn = Callable[[Store, Settings, str, dict[str, Any], Progress], dict[str, Any]]
-
-
-def _rerun(
-    store: Store, settings: Settings, operation: str, args: dict[str, Any], progress: Progress
-) -> dict[str, Any]:
-    from safeguard.pipeline import rerun_stage
-
-    ran = rerun_stage(
-        store,
-        settings,
-        str(args["stage"]),
-        operation,
-        progress=progress,
-        downstream=bool(args.get("downstream")),
-    )
-    return {"stages": ran}
-
-
-#: What can be started from the web, by kind.
-JOB_KINDS: dict[str, JobFn] = {"rerun": _rerun}
+LIVE_EVERY = 0.1
 
 
 @dataclass
@@ -73,12 +54,25 @@ class _Task:
 
 
 class StoreProgress:
-    """:class:`safeguard.progress.Progress` that keeps a job's steps in its ``web_job`` row."""
+    """:class:`safeguard.progress.Progress` that keeps a job's steps in its ``web_job`` row.
 
-    def __init__(self, store: Store, job_id: int) -> None:
-        self._store, self._id = store, job_id
+    The job's thread only updates the steps in memory (``live``, which the job page reads
+    while the job runs here); a writer thread copies them to the store every
+    :data:`FLUSH_EVERY` seconds. The job's own stage may hold the database's write lock for
+    minutes (SQLite: one writer at a time), so the job never waits on its progress writes:
+    a write that cannot happen yet happens later, and :meth:`close` writes the last state.
+    """
+
+    def __init__(self, store: Store, job_id: int, live: dict[int, list[dict[str, Any]]]) -> None:
+        self._store, self._id, self._live = store, job_id, live
         self._steps: list[_Step] = []
         self._last = 0.0
+        self._changed = threading.Event()
+        self._closed = threading.Event()
+        self._writer = threading.Thread(
+            target=self._write_loop, name=f"safeguard-job-{job_id}-progress", daemon=True
+        )
+        self._writer.start()
 
     @contextmanager
     def task(self, description: str, total: float | None = None) -> Iterator[ProgressTask]:
@@ -92,16 +86,36 @@ class StoreProgress:
             step.done = step.total
             self.touch(force=True)
 
+    def snapshot(self) -> list[dict[str, Any]]:
+        return [dict(vars(step)) for step in list(self._steps)]
+
     def touch(self, *, force: bool = False) -> None:
         now = time.monotonic()
-        if force or now - self._last >= FLUSH_EVERY:
+        if force or now - self._last >= LIVE_EVERY:
             self._last = now
-            self.flush()
+            self._live[self._id] = self.snapshot()
+            self._changed.set()
 
-    def flush(self) -> None:
-        steps = [s.__dict__.copy() for s in self._steps]
+    def _write(self) -> None:
         with self._store.session() as s:
-            s.execute(update(WebJob).where(WebJob.id == self._id).values(steps=steps))
+            s.execute(update(WebJob).where(WebJob.id == self._id).values(steps=self.snapshot()))
+
+    def _write_loop(self) -> None:
+        while not self._closed.wait(FLUSH_EVERY):
+            if not self._changed.is_set():
+                continue
+            self._changed.clear()
+            try:
+                self._write()
+            except OperationalError:  # the store is busy (the job's own stage): later
+                self._changed.set()
+
+    def close(self) -> None:
+        """Stop the writer and write the final steps (the job's stage has finished)."""
+        self._closed.set()
+        self._writer.join()
+        self._write()
+        self._live.pop(self._id, None)
 
 
 class JobRunner:
@@ -111,6 +125,8 @@ class JobRunner:
         self._store, self._settings = store, settings
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="safeguard-job")
         self._started = threading.Event()
+        #: job id -> its steps, while it runs here (fresher than its row in the store)
+        self.live: dict[int, list[dict[str, Any]]] = {}
 
     def _mark_interrupted(self) -> None:
         if self._started.is_set():
@@ -127,14 +143,15 @@ class JobRunner:
         if kind not in JOB_KINDS:
             raise ActionRefused(f"unknown job {kind!r}; one of: {', '.join(JOB_KINDS)}")
         self._mark_interrupted()
-        self._store.operation_id(operation)  # NotFoundError before anything is queued
+        if kind != "ingest":  # an ingest may create its operation
+            self._store.operation_id(operation)  # NotFoundError before anything is queued
         with self._store.session() as s:
             job = WebJob(kind=kind, operation=operation, args=args, started_by=actor.username)
             s.add(job)
             s.flush()
             audit.append(s, actor.username, f"job.{kind}", operation, {"job": job.id, **args})
             job_id = job.id
-        self._pool.submit(self._run, job_id, kind, operation, args)
+        self._pool.submit(self._run, job_id, kind, operation, args, actor.username)
         return job_id
 
     def _finish(self, job_id: int, **values: Any) -> None:
@@ -145,21 +162,22 @@ class JobRunner:
                 .values(finished_at=datetime.now(UTC), **values)
             )
 
-    def _run(self, job_id: int, kind: str, operation: str, args: dict[str, Any]) -> None:
+    def _run(self, job_id: int, kind: str, operation: str, args: dict[str, Any], user: str) -> None:
         with self._store.session() as s:
             s.execute(update(WebJob).where(WebJob.id == job_id).values(status="running"))
-        progress = StoreProgress(self._store, job_id)
+        progress = StoreProgress(self._store, job_id, self.live)
         try:
-            result = JOB_KINDS[kind](self._store, self._settings, operation, args, progress)
+            run = JobRun(self._store, self._settings, operation, args, user)
+            result = JOB_KINDS[kind](run, progress)
         except SafeguardError as exc:
-            progress.flush()
+            progress.close()
             self._finish(job_id, status="failed", error=str(exc))
             return
         except Exception as exc:  # a job's failure is shown on its page, never lost
-            progress.flush()
+            progress.close()
             self._finish(job_id, status="failed", error=f"{type(exc).__name__}: {exc}")
             return
-        progress.flush()
+        progress.close()
         self._finish(job_id, status="done", result=result)
 
     def wait(self, timeout: float = 60) -> None:

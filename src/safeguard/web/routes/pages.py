@@ -11,6 +11,7 @@ from safeguard import authz, track
 from safeguard.authz import Actor, Role
 from safeguard.refdata import uk
 from safeguard.web.deps import Need, state_of
+from safeguard.web.job_kinds import inbox_entries
 from safeguard.web.queries import operation_names, triage_queue
 from safeguard.web.render import page
 from safeguard.web.routes.errors import not_found
@@ -33,7 +34,21 @@ def index(request: Request, actor: Annotated[Actor, Depends(Need("account.view")
     names = operation_names(state_of(request).store)
     if len(names) == 1:
         return RedirectResponse(f"/operations/{names[0]}", status_code=303)
-    return page(request, "index.html", {"operations": names})
+    return _operations_page(request, actor, names)
+
+
+@router.get("/operations")
+def operations(
+    request: Request, actor: Annotated[Actor, Depends(Need("operations.view"))]
+) -> Response:
+    """Every operation, and the form to ingest a delivery into a new one."""
+    return _operations_page(request, actor, operation_names(state_of(request).store))
+
+
+def _operations_page(request: Request, actor: Actor, names: list[str]) -> Response:
+    may_ingest = authz.may(actor, "jobs.run")
+    inbox = inbox_entries(request.app.state.settings) if may_ingest else []
+    return page(request, "index.html", {"operations": names, "inbox": inbox})
 
 
 @router.get("/operations/{name}")
