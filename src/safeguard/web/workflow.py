@@ -203,6 +203,7 @@ def package_view(store: Store, actor: Actor, reference: str) -> dict[str, Any]:
         doc["operation"] = operation
         doc["content"] = p.content
         doc["recipient_has_key"] = s.get(RecipientKey, p.recipient_id) is not None
+    doc["recipient_name"] = dict(recipient_choices()).get(p.recipient_id, p.recipient_id)
     return doc
 
 

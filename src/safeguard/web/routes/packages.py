@@ -8,7 +8,7 @@ a package the actor may not see is ``404``.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -100,7 +100,7 @@ def _package_page(
         "entered": entered or {},
         "kinds": OUTCOME_KINDS,
         "recipients": workflow.recipient_choices(),
-        "today": date.today().isoformat(),
+        "today": datetime.now(UTC).date().isoformat(),
     }
     return page(request, "package.html", context, status=409 if error else 200)
 
