@@ -228,6 +228,10 @@ def test_officer_acknowledges_and_records_outcomes_refused_as_the_cli_refuses(
         (o,) = s.scalars(select(Outcome).join(IntelPackage).where(IntelPackage.reference == ref))
         assert (o.kind, o.recorded_by, o.source) == ("arrest", "wf-officer", "web")
     assert [e.actor for e in wf.events("outcome.record") if e.target == ref] == ["wf-officer"]
+    posted = [
+        e for e in wf.events("web.outcomes.record") if e.target == f"/packages/{ref}/outcomes"
+    ]
+    assert len(posted) == len(refusals) + 1  # every request audited, refused or not
     page = officer.get(f"/packages/{ref}").text
     assert 'data-kind="arrest"' in page and wf.row(ref).status == "actioned"
 
@@ -319,3 +323,24 @@ def test_the_api_offers_every_outcome_kind() -> None:
     from safeguard.web.schemas import OutcomeKind
 
     assert get_args(OutcomeKind) == OUTCOME_KINDS
+
+
+def test_the_summary_api_is_the_cli_summary(wf: Workflow) -> None:
+    from dataclasses import fields
+
+    from safeguard.track import OperationSummary
+    from safeguard.web.schemas import SummaryOut
+
+    assert list(SummaryOut.model_fields) == [f.name for f in fields(OperationSummary)]
+    got = wf.client("analyst").get(f"/api/v1/operations/{wf.op.name}/summary").json()
+    assert got == summarise(wf.op.store, wf.op.name).to_json()
+
+
+def test_every_form_needs_the_csrf_token(wf: Workflow) -> None:
+    ref = wf.draft(mine=False).reference
+    c = wf.client("supervisor")
+    for step, data in [("approve", {}), ("recipient", {"recipient": "agency"})]:
+        r = c.post(f"/packages/{ref}/{step}", data=data, follow_redirects=False)
+        assert r.status_code == 403 and "CSRF" in r.text
+    row = wf.row(ref)
+    assert row.status == "draft" and row.recipient_chosen_by == ""

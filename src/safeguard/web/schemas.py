@@ -27,6 +27,7 @@ __all__ = [
     "QueueItemOut",
     "RecipientIn",
     "RecordId",
+    "SummaryOut",
     "UserOut",
 ]
 
@@ -205,3 +206,40 @@ class OutcomeOut(BaseModel):
     recorded_by: str
     recorded_at: str
     source: str
+
+
+class Spread(BaseModel):
+    n: int
+    median: float | None
+    p90: float | None
+
+
+class SummaryOut(BaseModel):
+    """The operation's figures, as ``safeguard summary --json`` gives them."""
+
+    operation: str
+    deliveries: int
+    accounts: int
+    quarantined_rows: int
+    uk_accounts: int
+    non_uk_accounts: int
+    subjects: int
+    tiers: dict[str, int]
+    packages_by_force: dict[str, int]
+    packages_by_recipient: dict[str, int]
+    packages_by_tier: dict[str, int]
+    packages_by_status: dict[str, int]
+    disseminated: int
+    acknowledged: int
+    outcomes: dict[str, int]
+    arrests: int
+    charged: int
+    convicted: int
+    children_safeguarded: int
+    children_at_serious_risk: int
+    properties_searched: int
+    devices_examined: int
+    arrested_in_positions_of_trust: int
+    arrested_registered_sex_offenders: int
+    receipt_to_dissemination_hours: Spread
+    receipt_to_arrest_days: Spread

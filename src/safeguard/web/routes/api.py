@@ -35,6 +35,7 @@ from safeguard.web.schemas import (
     PackageOut,
     QueueItemOut,
     RecipientIn,
+    SummaryOut,
     UserOut,
 )
 from safeguard.web.workflow import OutcomeForm
@@ -68,9 +69,10 @@ def operations(
 @router.get("/operations/{name}/summary")
 def summary(
     request: Request, name: str, actor: Annotated[Actor, Depends(Need("operations.view"))]
-) -> dict[str, Any]:
+) -> SummaryOut:
+    """The dashboard's figures (`safeguard summary --json`)."""
     with not_found():
-        return track.summarise(state_of(request).store, name).to_json()
+        return SummaryOut(**track.summarise(state_of(request).store, name).to_json())
 
 
 @router.get("/operations/{name}/queue")
