@@ -136,3 +136,23 @@ def test_override_api_mirrors_the_form(world: WebWorld) -> None:
     bad = c.post(url, json={"tier": "9", "justification": "x"}, headers=headers)
     assert bad.status_code == 409 and "unknown tier" in bad.json()["detail"]
     assert c.post(url, json={"tier": "1", "justification": "x"}).status_code == 403  # no CSRF
+
+
+def test_the_ruleset_is_read_again_only_when_its_file_changes(tmp_path: Path) -> None:
+    import os
+    from importlib import resources
+
+    from safeguard.config import Settings
+    from safeguard.web.workflow import ruleset_of
+
+    text = resources.files("safeguard.data").joinpath("rulesets", "kirat-lite.yaml").read_text()
+    path = tmp_path / "rules.yaml"
+    path.write_text(text)
+    settings = Settings(data_dir=tmp_path, ruleset=path)
+    first = ruleset_of(settings)
+    assert ruleset_of(settings) is first
+    assert 'version: "3"' in text
+    path.write_text(text.replace('version: "3"', 'version: "99"', 1))
+    os.utime(path, ns=(1, 10**18))  # a different modification time, whatever the clock
+    changed = ruleset_of(settings)
+    assert changed is not first and changed.version == "99"

@@ -15,7 +15,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -33,6 +35,9 @@ from safeguard.store.models import (
     Subject,
 )
 
+if TYPE_CHECKING:
+    from safeguard.assess.ruleset import Ruleset
+
 __all__ = [
     "OutcomeForm",
     "Target",
@@ -45,6 +50,7 @@ __all__ = [
     "package_view",
     "recipient_choices",
     "record",
+    "ruleset_of",
     "send",
     "set_recipient",
 ]
@@ -216,6 +222,24 @@ def recipient_choices() -> list[tuple[str, str]]:
     return [(AGENCY, "the agency's investigation teams"), *sorted(rocus().items()), *forces]
 
 
+@lru_cache(maxsize=4)
+def _read_ruleset(path: Path | None, _stamp: int) -> Ruleset:
+    from safeguard.assess.ruleset import read_ruleset
+
+    return read_ruleset(path)
+
+
+def ruleset_of(settings: Settings) -> Ruleset:
+    """The active ruleset, read again only when its file changes (reading and validating
+    one costs tens of milliseconds: too much for every subject page)."""
+    path = settings.ruleset
+    try:
+        stamp = path.stat().st_mtime_ns if path else 0
+    except OSError:
+        stamp = -1  # read_ruleset says what is wrong with the file
+    return _read_ruleset(path, stamp)
+
+
 def override(
     store: Store,
     settings: Settings,
@@ -228,11 +252,10 @@ def override(
 ) -> dict[str, Any]:
     """Set the subject's tier with a justification, as ``safeguard subjects override``."""
     from safeguard.assess import overrides
-    from safeguard.assess.ruleset import load_ruleset
 
     op_id = store.operation_id(operation)
     try:
-        new = load_ruleset(settings).parse_tier(tier)
+        new = ruleset_of(settings).parse_tier(tier)
     except ConfigError as exc:
         raise ActionRefused(str(exc)) from exc
     result = overrides.override(store, op_id, label, new, justification=why, author=actor.username)
@@ -265,9 +288,8 @@ def override_state(store: Store, settings: Settings, operation: str, label: str)
     """The tier in force, the computed tier, the override in force and every override made
     on the subject (author, justification, when, cleared by), and the ruleset's tiers."""
     from safeguard.assess.overrides import history
-    from safeguard.assess.ruleset import load_ruleset
 
-    ruleset = load_ruleset(settings)
+    ruleset = ruleset_of(settings)
     op_id = store.operation_id(operation)
     q = (
         select(Assessment)
