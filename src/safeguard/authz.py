@@ -73,6 +73,7 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "subjects.change": frozenset({_N, _S}),
     "packages.view": frozenset({_N, _S, _F}),
     "packages.download": frozenset({_N, _S, _F}),
+    "packages.recipient": frozenset({_N, _S}),
     "packages.approve": frozenset({_S}),
     "packages.send": frozenset({_S}),
     "packages.acknowledge": frozenset({_F}),

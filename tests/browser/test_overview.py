@@ -4,66 +4,30 @@ auditor the intact audit chain; no request leaves the host."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pyotp
 import pytest
-import uvicorn
 from sqlalchemy import select
 
 from safeguard.access.users import NewUser
 from safeguard.store.models import IntelPackage
 from safeguard.web import create_app
+from tests.browser.conftest import serve
 from tests.support.operation import SmallOperation
 from tests.web.conftest import ensure_user
 
 pytestmark = pytest.mark.browser
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")
 def base_url(small_operation: SmallOperation) -> Iterator[str]:
-    port = _free_port()
     app = create_app(small_operation.settings, small_operation.store)
     app.state.web.login_per_minute = 1000
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "web app did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with serve(app) as url:
+        yield url
 
 
 def _log_in(page: Any, base_url: str, user: NewUser) -> None:
@@ -74,18 +38,6 @@ def _log_in(page: Any, base_url: str, user: NewUser) -> None:
     page.fill("#password", user.password)
     page.fill("#code", code)
     page.click("#login")
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is missing: run `make test` (it installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 def test_analyst_sees_the_overview(

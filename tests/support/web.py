@@ -34,6 +34,7 @@ from safeguard.store.models import (
 from safeguard.web import create_app
 
 __all__ = [
+    "DRAFTER",
     "OTHER_FORCE",
     "OWN_FORCE",
     "WebWorld",
@@ -46,6 +47,9 @@ __all__ = [
 OWN_FORCE = "thames-valley"
 OTHER_FORCE = "kent"
 OPERATION = "webop"
+#: Who drafted the world's packages: the supervisor, so their approval is refused (a second
+#: person must approve) and the authorisation matrix leaves the packages as drafts.
+DRAFTER = "supervisor-user"
 
 
 @dataclass
@@ -121,6 +125,7 @@ def _populate(store: Store, files: Path) -> tuple[dict[str, str], dict[str, str]
                     grading="1/A/P",
                     tier=str(n),
                     path=str(path),
+                    drafted_by=DRAFTER,
                 )
             )
             packages[force], subjects[force] = ref, subject.label

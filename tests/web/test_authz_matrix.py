@@ -56,6 +56,35 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/operations/{name}/subjects/{label}/split"): {
         "data": {"accounts": "{account}", "justification": "matrix"}
     },
+    # the package workflow: each step reaches the lifecycle and is refused on its merits (409),
+    # so the world is unchanged: the supervisor drafted both packages, which are drafts
+    ("POST", "/packages/{reference}/approve"): {},
+    ("POST", "/packages/{reference}/send"): {},
+    ("POST", "/packages/{reference}/recipient"): {"data": {"recipient": "nowhere"}},
+    ("POST", "/packages/{reference}/acknowledge"): {"data": {"step": "acknowledged"}},
+    ("POST", "/packages/{reference}/outcomes"): {
+        "data": {"kind": "arrest", "occurred_on": "2020-01-02"}
+    },
+    ("POST", "/api/v1/packages/{reference}/approve"): {},
+    ("POST", "/api/v1/packages/{reference}/send"): {},
+    ("POST", "/api/v1/packages/{reference}/recipient"): {"json": {"recipient": "nowhere"}},
+    ("POST", "/api/v1/packages/{reference}/acknowledge"): {"json": {"step": "acknowledged"}},
+    ("POST", "/api/v1/packages/{reference}/outcomes"): {
+        "json": {"kind": "arrest", "occurred_on": "2020-01-02"}
+    },
+    # overrides: a tier the ruleset does not have, and clearing where there is no override
+    ("POST", "/operations/{name}/subjects/{label}/override"): {
+        "data": {"tier": "9", "justification": "matrix"}
+    },
+    ("POST", "/operations/{name}/subjects/{label}/override/clear"): {
+        "data": {"justification": "matrix"}
+    },
+    ("POST", "/api/v1/operations/{name}/subjects/{label}/override"): {
+        "json": {"tier": "9", "justification": "matrix"}
+    },
+    ("POST", "/api/v1/operations/{name}/subjects/{label}/override/clear"): {
+        "json": {"justification": "matrix"}
+    },
 }
 #: Statuses that mean "allowed" for routes whose success looks like a denial elsewhere: the
 #: login form refuses the test's made-up CSRF token with 403, logging out sends the browser
@@ -68,6 +97,8 @@ ALLOWED_OTHERWISE: dict[tuple[str, str], set[int]] = {
     ("POST", "/api/v1/operations/{name}/subjects/split"): {409},
     ("POST", "/operations/{name}/subjects/{label}/merge"): {409},
     ("POST", "/operations/{name}/subjects/{label}/split"): {409},
+    **{key: {409} for key in REQUESTS if "/packages/{reference}/" in key[1]},
+    **{key: {409} for key in REQUESTS if key[1].endswith(("/override", "/override/clear"))},
 }
 
 

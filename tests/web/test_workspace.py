@@ -82,3 +82,77 @@ def test_merge_from_the_web_is_justified_and_audited(world: WebWorld) -> None:
         merges = [e for e in s.scalars(select(AuditEvent)) if e.action == "subject.merge"]
     assert sorted(members) == ["u1", "u2"]
     assert merges and merges[-1].actor == world.users[Role.SUPERVISOR].username
+
+
+def _tier_text(html: str, element_id: str) -> str:
+    m = re.search(rf'id="{element_id}"[^>]*>([^<]*)<', html)
+    assert m, element_id
+    return m.group(1).strip()
+
+
+def test_override_with_justification_shows_tier_in_force_and_history(world: WebWorld) -> None:
+    c = world.client(Role.ANALYST)
+    label = world.subjects[OWN_FORCE]  # computed tier 1
+    url = f"/operations/webop/subjects/{label}"
+    csrf = csrf_of(c)
+    blank = c.post(f"{url}/override", data={"csrf": csrf, "tier": "3", "justification": "  "})
+    assert blank.status_code == 409 and "justification" in blank.text
+    why = "phone seized: the account holder is a different person"
+    r = c.post(
+        f"{url}/override",
+        data={"csrf": csrf, "tier": "3", "justification": why},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    page = c.get(url).text
+    assert (_tier_text(page, "subject-tier"), _tier_text(page, "computed-tier")) == ("3", "1")
+    assert "analyst-user" in page and why in page
+    with world.store.session() as s:
+        events = [(e.actor, e.action) for e in s.scalars(select(AuditEvent))]
+    assert ("analyst-user", "assessment.override") in events
+    assert ("analyst-user", "web.subjects.change") in events
+    done = c.post(
+        f"{url}/override/clear",
+        data={"csrf": csrf, "justification": "reviewed: computed tier stands"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    page = c.get(url).text
+    assert _tier_text(page, "subject-tier") == "1" and "ended by analyst-user" in page
+
+
+def test_override_api_mirrors_the_form(world: WebWorld) -> None:
+    c = world.client(Role.SUPERVISOR)
+    label = world.subjects[OTHER_FORCE]  # computed tier 2
+    headers = {"x-csrf-token": csrf_of(c)}
+    url = f"/api/v1/operations/webop/subjects/{label}/override"
+    r = c.post(url, json={"tier": "1", "justification": "network hub"}, headers=headers)
+    assert r.status_code == 200
+    assert (r.json()["old_tier"], r.json()["new_tier"], r.json()["computed_tier"]) == (
+        "2",
+        "1",
+        "2",
+    )
+    bad = c.post(url, json={"tier": "9", "justification": "x"}, headers=headers)
+    assert bad.status_code == 409 and "unknown tier" in bad.json()["detail"]
+    assert c.post(url, json={"tier": "1", "justification": "x"}).status_code == 403  # no CSRF
+
+
+def test_the_ruleset_is_read_again_only_when_its_file_changes(tmp_path: Path) -> None:
+    import os
+    from importlib import resources
+
+    from safeguard.config import Settings
+    from safeguard.web.workflow import ruleset_of
+
+    text = resources.files("safeguard.data").joinpath("rulesets", "kirat-lite.yaml").read_text()
+    path = tmp_path / "rules.yaml"
+    path.write_text(text)
+    settings = Settings(data_dir=tmp_path, ruleset=path)
+    first = ruleset_of(settings)
+    assert ruleset_of(settings) is first
+    assert 'version: "3"' in text
+    path.write_text(text.replace('version: "3"', 'version: "99"', 1))
+    os.utime(path, ns=(1, 10**18))  # a different modification time, whatever the clock
+    changed = ruleset_of(settings)
+    assert changed is not first and changed.version == "99"

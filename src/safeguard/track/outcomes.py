@@ -202,8 +202,10 @@ def record_outcome(
     sentence: str = "",
     serious_risk: int = 0,
     user: str,
+    source: str = "cli",
 ) -> int:
-    """Record one outcome entered by hand; anything wrong is refused with every reason."""
+    """Record one outcome entered by hand (``source``: "cli" or "web"); anything wrong is
+    refused with every reason."""
     o = OutcomeInput(
         package_reference, kind, occurred_on, count, offences, sentence, serious_risk, detail
     )
@@ -216,7 +218,7 @@ def record_outcome(
             if o.reference not in book.packages:
                 raise NotFoundError(f"no package {o.reference!r} in operation {operation!r}")
             raise ActionRefused(f"outcome refused: {text}")
-        return _insert(s, op_id, book, o, user=user, source="cli").id
+        return _insert(s, op_id, book, o, user=user, source=source).id
 
 
 def _int(raw: str, column: str, errors: list[tuple[str, str]]) -> int:

@@ -66,6 +66,7 @@ class PackageItem:
     subject: str
     force_id: str
     force_name: str
+    recipient: str
     tier: str
     status: str
     grading: str
@@ -280,6 +281,7 @@ def _package_item(row: Any, forces: dict[str, uk.Force]) -> PackageItem:
         subject=label,
         force_id=p.force_id,
         force_name=force.name if force else p.force_id,
+        recipient=p.recipient_id,
         tier=p.tier,
         status=p.status,
         grading=p.grading,
@@ -291,14 +293,26 @@ def _package_item(row: Any, forces: dict[str, uk.Force]) -> PackageItem:
 
 
 def package_list(
-    store: Store, actor: Actor, *, operation: str | None = None, limit: int = 100, offset: int = 0
+    store: Store,
+    actor: Actor,
+    *,
+    operation: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+    status: str | None = None,
+    force: str | None = None,
 ) -> list[PackageItem]:
-    """Packages the actor may see (a force officer: their force's only), newest first."""
+    """Packages the actor may see (a force officer: their force's only), highest tier first;
+    ``status`` and ``force`` (the force, or the recipient id) narrow the list."""
     if not 1 <= limit <= MAX_PAGE or offset < 0:
         raise ValueError(f"limit is 1..{MAX_PAGE} and offset >= 0")
     q = _package_query(actor)
     if operation is not None:
         q = q.where(IntelPackage.operation_id == store.operation_id(operation))
+    if status:
+        q = q.where(IntelPackage.status == status)
+    if force:
+        q = q.where((IntelPackage.force_id == force) | (IntelPackage.recipient_id == force))
     q = q.order_by(IntelPackage.tier, IntelPackage.reference).limit(limit).offset(offset)
     forces = uk.forces()
     with store.session() as s:

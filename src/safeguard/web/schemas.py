@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import Path
@@ -9,6 +10,7 @@ from pydantic import BaseModel, Field
 
 __all__ = [
     "ERROR_RESPONSES",
+    "AcknowledgeIn",
     "AuditProblemOut",
     "AuditVerifyOut",
     "ErrorOut",
@@ -18,9 +20,14 @@ __all__ = [
     "MatchResponse",
     "MatchResult",
     "MeOut",
+    "OutcomeIn",
+    "OutcomeKind",
+    "OutcomeOut",
     "PackageOut",
     "QueueItemOut",
+    "RecipientIn",
     "RecordId",
+    "SummaryOut",
     "UserOut",
 ]
 
@@ -72,6 +79,7 @@ class PackageOut(BaseModel):
     subject: str
     force_id: str
     force_name: str
+    recipient: str
     tier: str
     status: str
     grading: str
@@ -138,3 +146,100 @@ class MatchResult(BaseModel):
 class MatchResponse(BaseModel):
     results: list[MatchResult]
     hash_sets: list[str]
+
+
+#: Free text of a record: anything but NUL (no store can keep it as text).
+FreeText = Annotated[str, Field(max_length=2000, pattern=r"^[^\x00]*$")]
+OutcomeKind = Literal[
+    "accepted",
+    "visit",
+    "search",
+    "arrest",
+    "voluntary_interview",
+    "devices_seized",
+    "devices_examined",
+    "charged",
+    "convicted",
+    "no_further_action",
+    "children_safeguarded",
+    "referred_elsewhere",
+]
+
+
+class RecipientIn(BaseModel):
+    recipient: str = Field(
+        ...,
+        min_length=1,
+        max_length=80,
+        pattern=r"^[^\x00]*$",
+        description="A force id (kent), a ROCU id (rocu:<name>) or 'agency'.",
+    )
+
+
+class AcknowledgeIn(BaseModel):
+    step: Literal["received", "acknowledged"] = "acknowledged"
+
+
+class OutcomeIn(BaseModel):
+    """One outcome, with the fields its kind needs (as `safeguard outcomes record`)."""
+
+    kind: OutcomeKind
+    occurred_on: date = Field(
+        ..., description="Not in the future, not before the package was sent."
+    )
+    count: int = Field(1, ge=1, le=1_000_000, description="People, properties, devices, children.")
+    offences: FreeText = Field("", description="Required for charged.")
+    sentence: FreeText = Field("", description="Required for convicted (after a charge).")
+    serious_risk: int = Field(0, ge=0, le=1_000_000, description="children_safeguarded only.")
+    detail: FreeText = ""
+
+
+class OutcomeOut(BaseModel):
+    id: int
+    kind: str
+    count: int
+    occurred_on: str
+    offences: str
+    sentence: str
+    serious_risk: int
+    detail: str
+    recorded_by: str
+    recorded_at: str
+    source: str
+
+
+class Spread(BaseModel):
+    n: int
+    median: float | None
+    p90: float | None
+
+
+class SummaryOut(BaseModel):
+    """The operation's figures, as ``safeguard summary --json`` gives them."""
+
+    operation: str
+    deliveries: int
+    accounts: int
+    quarantined_rows: int
+    uk_accounts: int
+    non_uk_accounts: int
+    subjects: int
+    tiers: dict[str, int]
+    packages_by_force: dict[str, int]
+    packages_by_recipient: dict[str, int]
+    packages_by_tier: dict[str, int]
+    packages_by_status: dict[str, int]
+    disseminated: int
+    acknowledged: int
+    outcomes: dict[str, int]
+    arrests: int
+    charged: int
+    convicted: int
+    children_safeguarded: int
+    children_at_serious_risk: int
+    properties_searched: int
+    devices_examined: int
+    arrested_in_positions_of_trust: int
+    arrested_registered_sex_offenders: int
+    receipt_to_dissemination_hours: Spread
+    receipt_to_arrest_days: Spread

@@ -88,7 +88,7 @@ class Outcome(Base):
     offences: Mapped[str] = mapped_column(Text, default="")
     sentence: Mapped[str] = mapped_column(Text, default="")
     serious_risk: Mapped[int] = mapped_column(default=0)
-    #: Where it came from: "cli", or "csv:<file sha256>:<line>" (re-import is a no-op).
+    #: Where it came from: "cli", "web", or "csv:<file sha256>:<line>" (re-import is a no-op).
     source: Mapped[str] = mapped_column(String(120), default="cli", index=True)
 
 

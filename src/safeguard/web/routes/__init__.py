@@ -3,7 +3,18 @@ the CLI calls, and each carrying one :class:`~safeguard.web.deps.Need`."""
 
 from fastapi import APIRouter
 
-from safeguard.web.routes import admin, api, auth, data, jobs, match, pages, portal, subjects
+from safeguard.web.routes import (
+    admin,
+    api,
+    auth,
+    data,
+    jobs,
+    match,
+    packages,
+    pages,
+    portal,
+    subjects,
+)
 
 __all__ = ["ROUTERS"]
 
@@ -13,6 +24,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     subjects.router,
     subjects.api,
     portal.router,
+    packages.router,
     admin.router,
     api.router,
     jobs.router,

@@ -16,6 +16,7 @@ from safeguard.refdata import uk
 from safeguard.refresh import refresh_subjects
 from safeguard.resolve.actions import ActionResult
 from safeguard.resolve.query import account_ids_for
+from safeguard.web import workflow
 from safeguard.web.deps import Need, state_of
 from safeguard.web.queries import QueueFilter, subject_doc, triage_queue
 from safeguard.web.render import page
@@ -83,9 +84,18 @@ def subject_page(
     label: str,
     actor: Annotated[Actor, Depends(Need("subjects.view"))],
 ) -> Response:
+    return _subject_page(request, name, label, actor)
+
+
+def _subject_page(
+    request: Request, name: str, label: str, actor: Actor, *, error: str = ""
+) -> Response:
+    store = state_of(request).store
     with not_found():
-        doc = subject_doc(state_of(request).store, name, actor, label)
-    return page(request, "subject.html", {"operation": name, "s": doc, "forces": uk.forces()})
+        doc = subject_doc(store, name, actor, label)
+        tier = workflow.override_state(store, request.app.state.settings, name, label)
+    context = {"operation": name, "s": doc, "t": tier, "forces": uk.forces(), "error": error}
+    return page(request, "subject.html", context, status=409 if error else 200)
 
 
 def _refreshed(request: Request, result: ActionResult) -> list[str]:
@@ -191,3 +201,105 @@ def split_api(
 ) -> ActionOut:
     """Split accounts (platform ids) out of their subject (justified, audited)."""
     return ActionOut(labels=_split(request, name, body.accounts, body.justification, actor))
+
+
+_NO_NUL = r"^[^\x00]*$"
+
+
+class OverrideForm(BaseModel):
+    tier: str = Field(..., min_length=1, max_length=40, pattern=_NO_NUL)
+    justification: str = Field(..., min_length=1, max_length=2000, pattern=_NO_NUL)
+
+
+class ClearOverrideForm(BaseModel):
+    justification: str = Field(..., min_length=1, max_length=2000, pattern=_NO_NUL)
+
+
+class OverrideOut(BaseModel):
+    label: str
+    override_id: int | None
+    audit_event_id: int
+    old_tier: str
+    new_tier: str
+    computed_tier: str
+
+
+def _override(
+    request: Request, name: str, label: str, actor: Actor, form: OverrideForm
+) -> dict[str, Any]:
+    store, settings = state_of(request).store, request.app.state.settings
+    with not_found():
+        return workflow.override(
+            store, settings, actor, name, label, tier=form.tier, why=form.justification
+        )
+
+
+def _clear(
+    request: Request, name: str, label: str, actor: Actor, form: ClearOverrideForm
+) -> dict[str, Any]:
+    with not_found():
+        return workflow.clear_override(
+            state_of(request).store, actor, name, label, why=form.justification
+        )
+
+
+@router.post("/operations/{name}/subjects/{label}/override")
+def override_form(
+    request: Request,
+    name: str,
+    label: str,
+    actor: Annotated[Actor, Depends(Need("subjects.change"))],
+    form: Annotated[OverrideForm, Form()],
+) -> Response:
+    """Set the subject's tier (justified, audited, kept across re-assessments)."""
+    try:
+        _override(request, name, label, actor, form)
+    except ActionRefused as exc:
+        return _subject_page(request, name, label, actor, error=str(exc))
+    return RedirectResponse(f"/operations/{name}/subjects/{label}", status_code=303)
+
+
+@router.post("/operations/{name}/subjects/{label}/override/clear")
+def clear_override_form(
+    request: Request,
+    name: str,
+    label: str,
+    actor: Annotated[Actor, Depends(Need("subjects.change"))],
+    form: Annotated[ClearOverrideForm, Form()],
+) -> Response:
+    """End the override in force: the computed tier applies again."""
+    try:
+        _clear(request, name, label, actor, form)
+    except ActionRefused as exc:
+        return _subject_page(request, name, label, actor, error=str(exc))
+    return RedirectResponse(f"/operations/{name}/subjects/{label}", status_code=303)
+
+
+@api.post("/operations/{name}/subjects/{label}/override", responses=_CONFLICT)
+def override_api(
+    request: Request,
+    name: str,
+    label: str,
+    body: OverrideForm,
+    actor: Annotated[Actor, Depends(Need("subjects.change"))],
+) -> OverrideOut:
+    """Set a subject's tier (code or name) with a justification, as `subjects override`."""
+    try:
+        return OverrideOut(**_override(request, name, label, actor, body))
+    except ActionRefused as exc:
+        raise HTTPException(409, str(exc)) from exc
+
+
+@api.post("/operations/{name}/subjects/{label}/override/clear", responses=_CONFLICT)
+def clear_override_api(
+    request: Request,
+    name: str,
+    label: str,
+    body: ClearOverrideForm,
+    actor: Annotated[Actor, Depends(Need("subjects.change"))],
+) -> OverrideOut:
+    """End the override in force (`subjects override --clear`)."""
+    try:
+        return OverrideOut(**_clear(request, name, label, actor, body))
+    except ActionRefused as exc:
+        raise HTTPException(409, str(exc)) from exc
