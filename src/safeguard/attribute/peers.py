@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Protocol, runtime_checkable
 
@@ -43,6 +43,7 @@ __all__ = [
     "Preparing",
     "RangeVotes",
     "declared_place",
+    "declaring_facts",
     "learn",
     "line_of",
     "range_of",
@@ -68,16 +69,10 @@ class Preparing(Protocol):
 
 
 @lru_cache(maxsize=262_144)
-def _parsed(ip: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        return ipaddress.ip_address(ip)
-    except ValueError:
-        return None
-
-
 def _prefix(ip: str, v4: int, v6: int) -> str | None:
-    addr = _parsed(ip)
-    if addr is None:
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
         return None
     bits = v4 if addr.version == 4 else v6
     return str(ipaddress.ip_network(f"{addr}/{bits}", strict=False))
@@ -91,6 +86,20 @@ def range_of(ip: str) -> str | None:
 def line_of(ip: str) -> str | None:
     """One independent line: the address itself (IPv4) or its /64 (IPv6)."""
     return _prefix(ip, 32, _V6_LINE)
+
+
+#: UK geographic numbers (01, 02): the only phones that can place a force.
+_GEOGRAPHIC = ("+441", "+442")
+
+
+def declaring_facts(facts: AccountFacts) -> AccountFacts | None:
+    """The facts an account's declared place can come from (phones: UK geographic numbers
+    only), or ``None`` when it declares nothing that can place a force."""
+    phones = tuple(p for p in facts.phones if p.startswith(_GEOGRAPHIC))
+    said = (facts.declared_postcode, facts.declared_district, facts.declared_city)
+    if not (phones or facts.postcodes or facts.coordinates or any(said)):
+        return None
+    return replace(facts, phones=phones)
 
 
 def declared_place(items: Iterable[Evidence]) -> Shares:

@@ -20,6 +20,7 @@ from safeguard.attribute.peers import (
     RangeVotes,
     Shares,
     declared_place,
+    declaring_facts,
     learn,
     line_of,
     range_of,
@@ -61,7 +62,8 @@ class RangePeers:
         declaring = [x for x in locators if getattr(x, "name", "") in DECLARING_SOURCES]
         by_line: dict[tuple[str, str], list[Shares]] = {}
         for account in facts if city is not None else ():
-            place = declared_place(self._declared(account, declaring))
+            said = declaring_facts(account)
+            place = declared_place(self._declared(said, declaring)) if said else {}
             if not place:
                 continue
             uses = [(u.ip, u.logins) for u in account.ips if self._eligible(u, city, anonymous)]
