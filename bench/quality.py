@@ -15,6 +15,12 @@ against our resolve stage and scored the same way.
 
     .venv/bin/python bench/quality.py --scale small --seeds tune     # while tuning
     .venv/bin/python bench/quality.py --scale small                  # held-out seeds
+    .venv/bin/python bench/quality.py --scale small --without ip-range-peers   # ablation
+
+``--without NAME`` leaves a geolocator out of the run (same data, same code otherwise), so a
+rule's contribution is measured in one run. The figures also count the UK subjects whose
+evidence holds a range learned from its other users (``ip-range-peers``) and the median
+number of those users, the density the rule depends on.
 """
 
 from __future__ import annotations
@@ -22,8 +28,11 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import statistics
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +41,7 @@ import networkx as nx  # type: ignore[import-untyped]
 from sqlalchemy import text
 
 from safeguard import attribute, ingest, match, resolve
+from safeguard.attribute.geolocators import GEOLOCATORS
 from safeguard.config import Settings
 from safeguard.hashsets.importer import import_hash_set
 from safeguard.store.db import Store
@@ -130,9 +140,24 @@ def anchor_clusters(store: Store) -> list[list[str]]:
     return [[n[1] for n in comp if n[0] == "a"] for comp in nx.connected_components(g)]
 
 
+@contextmanager
+def without(names: list[str]) -> Iterator[None]:
+    """Leave the named geolocators out of the registry for the duration (an ablation)."""
+    saved = dict(GEOLOCATORS)
+    for name in names:
+        GEOLOCATORS.pop(name)
+    try:
+        yield
+    finally:
+        GEOLOCATORS.clear()
+        GEOLOCATORS.update(saved)
+
+
 @dataclass
 class ForceTally:
     by_level: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    with_range: int = 0  # UK subjects whose evidence holds a learned range
+    peers: list[int] = field(default_factory=list)  # peers of each learned range item
 
     def add(self, level: str, verdict: str) -> None:
         self.by_level[level][verdict] += 1
@@ -148,11 +173,12 @@ def force_tally(store: Store, clusters: dict[int, list[str]], truth: dict[str, A
     with store.transaction() as c:
         rows = c.execute(
             text(
-                "SELECT subject_id, force_id, confidence FROM attribution "
+                "SELECT subject_id, force_id, confidence, evidence FROM attribution "
                 "WHERE subject_id IS NOT NULL"
             )
-        )
-        attributed = {int(s): (f, str(conf)) for s, f, conf in rows}
+        ).all()
+        attributed = {int(s): (f, str(conf)) for s, f, conf, _ in rows}
+        ranges = {int(s): _range_peers(ev) for s, _, _, ev in rows}
     tally = ForceTally()
     for sid, accounts in clusters.items():
         majority = Counter(person[a]["person_id"] for a in accounts if a in person).most_common(1)
@@ -162,9 +188,16 @@ def force_tally(store: Store, clusters: dict[int, list[str]], truth: dict[str, A
         if not p.get("force_id"):
             continue
         force, level = attributed.get(sid, (None, "none"))
+        tally.with_range += bool(ranges.get(sid))
+        tally.peers += ranges.get(sid, [])
         verdict = "correct" if force == p["force_id"] else "no force" if not force else "wrong"
         tally.add(level if level in LEVELS else "none", verdict)
     return tally
+
+
+def _range_peers(evidence: Any) -> list[int]:
+    docs = json.loads(evidence) if isinstance(evidence, str) else evidence or []
+    return [int(d["detail"]["peers"]) for d in docs if d.get("family") == "range"]
 
 
 def one_seed(n: int, seed: int) -> dict[str, Any]:
@@ -213,10 +246,15 @@ def main() -> None:
         "--seeds", choices=("tune", "holdout"), default="holdout",
         help="tuning seeds, or held-out seeds never used for tuning (the quoted figures)",
     )  # fmt: skip
+    ap.add_argument(
+        "--without", action="append", default=[], choices=sorted(GEOLOCATORS),
+        help="leave this geolocator out (repeatable): its contribution, same run",
+    )  # fmt: skip
     args = ap.parse_args()
     n, tuning, held_out = SCALES[args.scale]
     seeds = tuning if args.seeds == "tune" else held_out
-    results = [one_seed(n, seed) for seed in seeds]
+    with without(args.without):
+        results = [one_seed(n, seed) for seed in seeds]
     total = ForceTally()
     sums = {"ours": [0, 0, 0], "anchor": [0, 0, 0]}
     for r in results:
@@ -224,6 +262,8 @@ def main() -> None:
             sums[side] = [a + b for a, b in zip(acc, r[side], strict=True)]
         for level, c in r["tally"].by_level.items():
             total.by_level[level].update(c)
+        total.with_range += r["tally"].with_range
+        total.peers += r["tally"].peers
         p, rc = _pr(*r["ours"])
         ap_, ar = _pr(*r["anchor"])
         print(
@@ -247,6 +287,10 @@ def main() -> None:
         "anchor_pair_recall": round(anchor_r, 4),
         "force_accuracy_high": round(total.accuracy(("high",)), 4),
         "force_accuracy_all": round(total.accuracy(LEVELS), 4),
+        "uk_subjects": sum(sum(c.values()) for c in total.by_level.values()),
+        "uk_subjects_with_learned_range": total.with_range,
+        "median_range_peers": statistics.median(total.peers) if total.peers else None,
+        "without": args.without,
         "seconds": round(sum(r["resolve_s"] + r["attribute_s"] for r in results), 2),
         "seeds": len(seeds),
         "seed_split": args.seeds,

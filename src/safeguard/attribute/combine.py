@@ -31,6 +31,7 @@ HALF_LIFE_DAYS = 180.0
 #: family → (country vote, force vote, mass at which the family votes in full).
 FAMILY_WEIGHTS: Mapping[str, tuple[float, float, float]] = {
     "ip": (3.0, 1.5, 10.0),
+    "range": (0.0, 2.0, 10.0),
     "postcode": (2.0, 2.0, 1.0),
     "coordinates": (2.0, 2.0, 1.0),
     "phone": (1.5, 1.0, 1.0),
@@ -71,13 +72,14 @@ class FamilyView:
 def _view(family: str, weighted: Sequence[tuple[Evidence, float]]) -> FamilyView:
     countries: dict[str, float] = {}
     forces: dict[str, float] = {}
-    mass = force_mass = 0.0
+    mass = force_mass = supported = 0.0
     for item, weight in weighted:
         mass += weight
         if item.country:
             countries[item.country] = countries.get(item.country, 0.0) + weight
         if item.forces and item.country == UK:
             force_mass += weight
+            supported += weight * float(item.detail.get("support", 1.0))
             total = sum(share for _, share in item.forces) or 1.0
             for force_id, share in item.forces:
                 forces[force_id] = forces.get(force_id, 0.0) + weight * share / total
@@ -88,8 +90,13 @@ def _view(family: str, weighted: Sequence[tuple[Evidence, float]]) -> FamilyView
         countries=_normalise(countries),
         forces=_normalise(forces),
         country_vote=vote * min(1.0, mass / saturation),
-        force_vote=force_vote * min(1.0, force_mass / saturation),
+        force_vote=force_vote * min(1.0, force_mass / saturation) * _support(supported, force_mass),
     )
+
+
+def _support(supported: float, force_mass: float) -> float:
+    """The mass-weighted mean ``support`` of the force items (1 unless an item says less)."""
+    return supported / force_mass if force_mass > 0 else 1.0
 
 
 @dataclass(frozen=True)

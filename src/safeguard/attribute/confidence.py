@@ -6,7 +6,10 @@ A family is *strong* when it can place a person by itself:
   same, counting only logins whose address places a force);
 - ``postcode``: for a country always; for a force when a known district was given;
 - ``phone``: for a country when a number is valid; for a force when it has a UK area code;
-- ``coordinates``: always. ``declared`` and ``report`` are never strong.
+- ``coordinates``: always. ``declared`` and ``report`` are never strong;
+- ``range`` (a range learned from its other users, :mod:`safeguard.attribute.peers`): for a
+  force, as ``ip``; never for a country. It locates the same addresses as ``ip``, so the
+  two agreeing count as one strong family towards **high**.
 
 A strong family *agrees* with the decision when at least half its mass points to it, and
 *conflicts* when less than a quarter does. For a UK force, an item whose area holds the
@@ -34,6 +37,9 @@ from safeguard.records import Confidence
 
 __all__ = ["Grounds", "consistent_share", "family_strength", "grade", "grounds"]
 
+#: Families that locate the same login addresses as ``ip`` (a learned range): they confirm
+#: the IP family but do not count as a second independent source towards ``high``.
+_SAME_ADDRESSES = frozenset({"range"})
 REPEATED_LOGINS = 3
 REPEATED_SPAN = timedelta(days=7)
 AGREE = 0.5
@@ -54,6 +60,8 @@ def family_strength(view: FamilyView) -> tuple[bool, bool]:
     items = view.items
     if view.family == "ip":
         return _repeated(items), _repeated([i for i in items if i.forces])
+    if view.family == "range":
+        return False, _repeated(items) and any(i.strong for i in items)
     if view.family == "postcode":
         return True, any(i.strong for i in items)
     if view.family == "phone":
@@ -123,7 +131,7 @@ def grade(g: Grounds) -> Confidence:
         return Confidence.NONE
     if g.level == "country-only":
         return Confidence.LOW
-    strong = len(g.agreeing)
+    strong = len(set(g.agreeing) - (_SAME_ADDRESSES if "ip" in g.agreeing else set()))
     if strong >= 2 and g.share >= 0.75 and g.country_share >= 0.9 and not g.conflicting:
         return Confidence.HIGH
     outvoted = strong > len(g.conflicting)

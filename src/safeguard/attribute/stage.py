@@ -13,6 +13,7 @@ from safeguard.attribute.combine import HALF_LIFE_DAYS
 from safeguard.attribute.geolocators import GEOLOCATORS, Geolocator
 from safeguard.attribute.load import load_facts
 from safeguard.attribute.locate import locate_all
+from safeguard.attribute.peers import Preparing
 from safeguard.attribute.record import Attributed, json_doc
 from safeguard.attribute.subjects import load_account_attributions, pool_accounts, single_account
 from safeguard.config import Settings
@@ -189,6 +190,10 @@ def run(
             facts, reference = load_facts(conn, op_id)
         if not facts:
             raise PipelineError(f"operation {operation!r} has no accounts: ingest a delivery first")
+        with rec.timed("learn"):
+            for locator in locators:
+                if isinstance(locator, Preparing):
+                    locator.prepare(facts, locators)
         tally = _tally()
         rows = []
         with rec.timed("locate"), progress.task("Attributing accounts", len(facts)) as task:

@@ -36,8 +36,10 @@ def test_registry_names_are_stable_and_modifiers_run_last() -> None:
         "postcode",
         "coordinates",
         "cybertip-location",
+        "ip-range-peers",
     }
-    assert list(GEOLOCATORS)[-1] == "maxmind-anonymous"
+    # the anonymity flags are set before a range's peers are asked (they skip anonymous IPs)
+    assert list(GEOLOCATORS)[-2:] == ["maxmind-anonymous", "ip-range-peers"]
     assert all(name == spec.name for name, spec in GEOLOCATORS.items())
 
 

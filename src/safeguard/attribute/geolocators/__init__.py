@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from safeguard.attribute.geolocators.base import Geolocator, GeolocatorSpec, SourceGeolocator
 from safeguard.attribute.geolocators.maxmind import MaxMindAnonymous, MaxMindCity
+from safeguard.attribute.geolocators.peers import RangePeers
 from safeguard.attribute.geolocators.simple import (
     CoordinatesGeolocator,
     CybertipLocation,
@@ -61,6 +62,12 @@ _BUILT_IN = (
         "modifier: VPN/Tor/hosting/proxy IPs carry no location weight (MaxMind Anonymous-IP DB)",
         True,
         MaxMindAnonymous.from_settings,
+    ),
+    GeolocatorSpec(
+        "ip-range-peers",
+        "modifier: a UK fixed-line range → force, from its other users' declared places",
+        True,
+        RangePeers.from_settings,
     ),
 )
 
