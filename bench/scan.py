@@ -1,37 +1,49 @@
 """Benchmark: device scans against Debian's hashdeep and against a plain triage loop.
 
-A device tree is generated (cached under ``bench/out/scan-SCALE``): JPEGs made from the
-photographs bundled with scikit-image at phone sizes (12 MP and 3 MP; copies carry a few
-unique trailing bytes after the JPEG end marker, as re-saved files do, so every file has
-its own hashes), documents (random bytes of 10 KB to 40 MB), zip archives of some of
-them, and a few short generated videos. ``--scale small`` is 186 MB (234 files), ``full``
-3.0 GB (2,128 files). The tree is read once first so every side reads from the page cache.
+The scanned tree (``bench/scan_tree.py``; cached under ``bench/out/scan-SCALE``) is a
+phone extraction with a documents folder: camera JPEGs at phone sizes made from
+scikit-image's sample photographs, received pictures, PNG screenshots, a few short
+generated videos, PDFs, Word files, CSV and text, many small app files, large opaque
+downloads, and zip/tar archives. ``--scale small`` is 120 MB (227 files), ``full``
+5.4 GB (5,152 files); the output and the JSON line give the files and MB by kind.
 
-In the same run:
+In the same run, on the same files:
 
-1. exact hashes: ``safeguard scan --exact-only`` (MD5, SHA-1 and SHA-256 of every file,
-   stored) against ``hashdeep -r -c md5,sha256`` (two hashes, multithreaded, printed);
-2. full triage: ``safeguard scan`` (also PDQ, vPDQ, archive members, matching, stored)
-   against a plain single-process loop of hashlib (MD5, SHA-1, SHA-256) + Pillow full
-   decode + ``pdqhash`` for every file Pillow opens (the anchor neither opens archives
-   nor hashes videos, so it does less work).
+1. exact hashes, ``--rounds`` interleaved rounds (median reported): ``safeguard scan
+   --exact-only`` (MD5, SHA-1 and SHA-256 of every file, stored in SQLite) against
+   ``hashdeep -r -c md5,sha256`` (two hashes, one thread a core, printed to /dev/null);
+2. full triage, once: ``safeguard scan`` (also content types, PDQ, vPDQ, archive members,
+   matching, stored) against a plain single-process loop of hashlib (MD5, SHA-1,
+   SHA-256) + Pillow full decode + ``pdqhash`` for every file Pillow opens (the anchor
+   neither opens archives nor hashes videos, so it does less work).
+
+Fairness: before **each** timed pass the whole tree is read once (so every pass starts
+with the tree in the page cache: 5 GB fits in this machine's memory; the scan's SQLite
+database is in a fresh temporary directory each pass); the anchor runs on one picture
+before its clock starts (imports, Pillow's and pdqhash's first calls); both sides see
+the same files. The machine is shared, so each pass records the load average at its start
+and end and its CPU seconds (this process and its children: the scan's worker processes,
+hashdeep).
 
     .venv/bin/python bench/scan.py --scale small
+    .venv/bin/python bench/scan.py --scale full      # about an hour on 2 shared cores
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
-import io
 import json
 import os
-import shutil
+import resource
+import statistics
 import subprocess
+import sys
 import tempfile
 import time
-import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pdqhash
@@ -41,160 +53,162 @@ from safeguard import scan
 from safeguard.config import Settings
 from safeguard.store.db import Store
 
-PHOTOS = ["astronaut", "chelsea", "coffee", "rocket", "hubble_deep_field", "camera", "page"]
-SIZES = {"12MP": (4032, 3024), "3MP": (2016, 1512)}
-#: scale -> (photo copies per base JPEG, documents, largest document in MB, videos)
-SCALES = {"small": (12, 60, 8, 2), "full": (120, 420, 40, 6)}
+sys.path.insert(0, str(Path(__file__).parent))  # bench/scan_tree.py
+from scan_tree import SCALES, cached_tree, composition
 
 
-def _base_jpegs() -> list[bytes]:
-    from skimage import data
-
-    out = []
-    for name in PHOTOS:
-        im = Image.fromarray(getattr(data, name)()).convert("RGB")
-        for size in SIZES.values():
-            buf = io.BytesIO()
-            im.resize(size, Image.Resampling.BICUBIC).save(buf, "JPEG", quality=88)
-            out.append(buf.getvalue())
-    return out
+def _files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file())
 
 
-def _video(path: Path, seed: int) -> None:
-    import av
-
-    rng = np.random.default_rng(seed)
-    base = rng.integers(0, 255, (18, 24, 3)).astype(np.uint8)
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("mpeg4", rate=25)
-        stream.width, stream.height, stream.pix_fmt = 640, 480, "yuv420p"
-        for i in range(25 * 8):
-            cells = Image.fromarray(np.roll(base, i // 25, axis=1))
-            frame = np.asarray(cells.resize((640, 480), Image.Resampling.BILINEAR))
-            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
+def _warm(files: list[Path]) -> None:
+    for p in files:
+        with p.open("rb") as fh:
+            while fh.read(1 << 22):
+                pass
 
 
-def make_tree(root: Path, scale: str) -> None:
-    copies, docs, max_mb, videos = SCALES[scale]
-    rng = np.random.default_rng(1)
-    (root / "DCIM").mkdir(parents=True)
-    for b, jpeg in enumerate(_base_jpegs()):
-        for c in range(copies):
-            (root / "DCIM" / f"IMG_{b:02d}{c:04d}.JPG").write_bytes(jpeg + rng.bytes(8))
-    (root / "Documents").mkdir()
-    for d in range(docs):
-        size = int(10_000 * (max_mb * 100) ** rng.random())
-        (root / "Documents" / f"doc{d:04d}.bin").write_bytes(rng.bytes(size))
-    (root / "Archives").mkdir()
-    for a in range(max(1, docs // 20)):
-        with zipfile.ZipFile(root / "Archives" / f"a{a:03d}.zip", "w") as zf:
-            for k in range(5):
-                zf.writestr(f"f{k}.bin", rng.bytes(200_000))
-            zf.writestr("p.jpg", _base_jpegs()[a % len(PHOTOS)] + rng.bytes(8))
-    (root / "Movies").mkdir()
-    for v in range(videos):
-        _video(root / "Movies" / f"clip{v}.mp4", v)
+def _cpu() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def _tree_size(root: Path) -> tuple[int, int]:
-    files = [p for p in root.rglob("*") if p.is_file()]
-    return len(files), sum(p.stat().st_size for p in files)
+def _timed(files: list[Path], run: Callable[[], None]) -> dict[str, float]:
+    """One pass of ``run`` after a warm-up read of the tree: wall and CPU seconds, load."""
+    _warm(files)
+    load0, cpu0, start = os.getloadavg()[0], _cpu(), time.perf_counter()
+    run()
+    wall = time.perf_counter() - start
+    return {
+        "s": round(wall, 2),
+        "cpu_s": round(_cpu() - cpu0, 1),
+        "load": round((load0 + os.getloadavg()[0]) / 2, 1),
+    }
 
 
-def _warm(root: Path) -> None:
-    for p in root.rglob("*"):
-        if p.is_file():
-            with p.open("rb") as fh:
-                while fh.read(1 << 22):
-                    pass
+def _hashdeep(root: Path) -> None:
+    cmd = ["hashdeep", "-r", "-c", "md5,sha256", str(root)]
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
 
 
-def _hashdeep(root: Path) -> float:
-    start = time.perf_counter()
-    subprocess.run(
-        ["hashdeep", "-r", "-c", "md5,sha256", str(root)], check=True, stdout=subprocess.DEVNULL
-    )
-    return time.perf_counter() - start
-
-
-def _ours(root: Path, work: Path, label: str, media: bool) -> float:
-    db = work / f"{label}.db"
-    db.unlink(missing_ok=True)
-    settings = Settings(data_dir=work, database_url=f"sqlite:///{db}")
-    store = Store.open(settings)
-    start = time.perf_counter()
-    scan.run(store, settings, scan.ScanRequest(root, label, media=media))
-    seconds = time.perf_counter() - start
-    store.dispose()
-    return seconds
-
-
-def _plain_loop(root: Path) -> float:
-    start = time.perf_counter()
-    for path in sorted(root.rglob("*")):
-        if not path.is_file():
-            continue
-        digests = [hashlib.md5(), hashlib.sha1(), hashlib.sha256()]
-        with path.open("rb") as fh:
-            while chunk := fh.read(1 << 20):
-                for d in digests:
-                    d.update(chunk)
+def _ours(root: Path, work: Path, media: bool) -> None:
+    with tempfile.TemporaryDirectory(dir=work) as tmp:
+        db = Path(tmp) / "scan.db"
+        settings = Settings(data_dir=Path(tmp), database_url=f"sqlite:///{db}")
+        store = Store.open(settings)
         try:
-            with Image.open(path) as im:
-                pixels = np.asarray(im.convert("RGB"))
-        except Exception:  # the anchor is a plain loop: anything Pillow cannot open
-            continue
-        pdqhash.compute(pixels)
-    return time.perf_counter() - start
+            scan.run(store, settings, scan.ScanRequest(root, "bench", media=media))
+        finally:
+            store.dispose()
+
+
+def _plain_one(path: Path) -> None:
+    digests = [hashlib.md5(), hashlib.sha1(), hashlib.sha256()]
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            for d in digests:
+                d.update(chunk)
+    try:
+        with Image.open(path) as im:
+            pixels = np.asarray(im.convert("RGB"))
+    except Exception:  # the anchor is a plain loop: anything Pillow cannot open
+        return
+    pdqhash.compute(pixels)
+
+
+def _plain_loop(root: Path) -> None:
+    for path in sorted(root.rglob("*")):  # listing is timed on both sides
+        if path.is_file():
+            _plain_one(path)
+
+
+def _rate(files: int, mb: float, seconds: float) -> dict[str, float]:
+    return {"files_s": round(files / seconds, 1), "mb_s": round(mb / seconds, 1)}
+
+
+def _exact_rounds(
+    root: Path, files: list[Path], work: Path, rounds: range, passes: dict[str, list[Any]]
+) -> None:
+    """Rounds of hashdeep and ``--exact-only``, alternating which goes first."""
+    for r in rounds:
+        order = ("hashdeep", "exact") if r % 2 == 0 else ("exact", "hashdeep")
+        for side in order:
+            if side == "hashdeep":
+                figures = _timed(files, lambda: _hashdeep(root))
+            else:
+                figures = _timed(files, lambda: _ours(root, work, media=False))
+            passes[side].append(figures)
+            print(f"  round {r + 1} {side}: {figures}", flush=True)
+
+
+def _triage(root: Path, files: list[Path], work: Path) -> dict[str, Any]:
+    anchor_picture = next(p for p in files if p.suffix == ".jpg")
+    _plain_one(anchor_picture)  # warm-up, untimed
+    passes = {"triage": _timed(files, lambda: _ours(root, work, True))}
+    print(f"  triage: {passes['triage']}", flush=True)
+    passes["plain_loop"] = _timed(files, lambda: _plain_loop(root))
+    print(f"  plain loop: {passes['plain_loop']}", flush=True)
+    return passes
+
+
+def _median(passes: list[dict[str, float]]) -> float:
+    return float(statistics.median(p["s"] for p in passes))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", choices=sorted(SCALES), default="small")
+    parser.add_argument("--rounds", type=int, default=3, help="exact-hash rounds (median)")
+    parser.add_argument("--exact-only", action="store_true", help="skip the triage passes")
     args = parser.parse_args()
-    root = Path(__file__).parent / "out" / f"scan-{args.scale}"
-    if not (root / ".done").exists():
-        shutil.rmtree(root, ignore_errors=True)
-        make_tree(root, args.scale)
-        (root / ".done").write_text("")
-    files, size = _tree_size(root)
-    mb = size / 1e6
-    print(f"tree: {files:,} files, {mb:,.0f} MB at {root}")
-    _warm(root)
-    with tempfile.TemporaryDirectory(prefix="safeguard-bench-") as tmp:
-        work = Path(tmp)
-        hashdeep_s = _hashdeep(root)
-        exact_s = _ours(root, work, "exact", media=False)
-        triage_s = _ours(root, work, "triage", media=True)
-        anchor_s = _plain_loop(root)
-    figures = {
+    root = cached_tree(Path(__file__).parent / "out", args.scale)
+    files = _files(root)
+    mb = sum(p.stat().st_size for p in files) / 1e6
+    kinds = composition(root)
+    print(f"tree: {len(files):,} files, {mb:,.0f} MB at {root}")
+    print("  " + ", ".join(f"{k} {v['files']:,} ({v['mb']:,.0f} MB)" for k, v in kinds.items()))
+    n = len(files)
+    figures: dict[str, Any] = {
         "bench": "scan",
         "scale": args.scale,
-        "files": files,
+        "files": n,
         "mb": round(mb, 1),
+        "kinds": kinds,
         "cores": len(os.sched_getaffinity(0)),
-        "load_avg": round(os.getloadavg()[0], 2),
-        "hashdeep_mb_s": round(mb / hashdeep_s, 1),
-        "exact_mb_s": round(mb / exact_s, 1),
+    }
+    exact: dict[str, list[Any]] = {"hashdeep": [], "exact": []}
+    triage: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="safeguard-bench-") as tmp:
+        # one exact round first, the long triage pair, then the other exact rounds: a run
+        # cut short still has figures for both comparisons
+        _exact_rounds(root, files, Path(tmp), range(1), exact)
+        if not args.exact_only:
+            triage = _triage(root, files, Path(tmp))
+        _exact_rounds(root, files, Path(tmp), range(1, args.rounds), exact)
+    hashdeep_s, exact_s = _median(exact["hashdeep"]), _median(exact["exact"])
+    figures |= {
+        "hashdeep": _rate(n, mb, hashdeep_s),
+        "exact": _rate(n, mb, exact_s),
         "exact_vs_hashdeep": round(hashdeep_s / exact_s, 2),
-        "triage_files_s": round(files / triage_s, 1),
-        "triage_mb_s": round(mb / triage_s, 1),
-        "plain_loop_files_s": round(files / anchor_s, 1),
-        "plain_loop_mb_s": round(mb / anchor_s, 1),
-        "speedup": round(anchor_s / triage_s, 2),
+        "speedup": round(hashdeep_s / exact_s, 2),
     }
     print(
-        f"hashdeep -c md5,sha256: {figures['hashdeep_mb_s']} MB/s; "
-        f"ours exact (md5+sha1+sha256, stored): {figures['exact_mb_s']} MB/s "
-        f"= {figures['exact_vs_hashdeep']}x"
+        f"hashdeep -c md5,sha256: {figures['hashdeep']}; ours --exact-only "
+        f"(md5+sha1+sha256, stored): {figures['exact']} = {figures['exact_vs_hashdeep']}x"
     )
-    print(
-        f"triage: {figures['triage_files_s']} files/s, {figures['triage_mb_s']} MB/s; "
-        f"plain loop: {figures['plain_loop_files_s']} files/s = {figures['speedup']}x"
-    )
+    if triage:
+        triage_s, anchor_s = triage["triage"]["s"], triage["plain_loop"]["s"]
+        figures |= {
+            "triage": _rate(n, mb, triage_s),
+            "plain_loop": _rate(n, mb, anchor_s),
+            "speedup": round(anchor_s / triage_s, 2),
+        }
+        print(
+            f"triage: {figures['triage']}; plain loop: {figures['plain_loop']} "
+            f"= {figures['speedup']}x"
+        )
+    figures["passes"] = exact | triage
     print(json.dumps(figures))
 
 
