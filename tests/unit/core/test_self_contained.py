@@ -23,10 +23,22 @@ OUTSIDE = re.compile(r"\.\./" + "shared|/work/" + "shared|[\"']" + r"shared[\"']
 LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
 
 
+def _tree() -> list[Path]:
+    """The repository's files: tracked or not yet, never what git ignores (benchmark
+    output, caches, a venv: gigabytes that are not part of the repository)."""
+    git = shutil.which("git")
+    if git is None or not (ROOT / ".git").exists():
+        return [p for top in SCANNED for p in (ROOT / top).rglob("*") if p.is_file()]
+    listed = subprocess.run(
+        [git, "ls-files", "-z", "--cached", "--others", "--exclude-standard", *SCANNED],
+        cwd=ROOT, capture_output=True, check=True, timeout=60,
+    ).stdout.decode()  # fmt: skip
+    return [ROOT / name for name in listed.split("\0") if name and (ROOT / name).is_file()]
+
+
 def _text_files() -> list[Path]:
     files = [ROOT / "Makefile", ROOT / "README.md", ROOT / "pyproject.toml"]
-    for top in SCANNED:
-        files += [p for p in (ROOT / top).rglob("*") if p.is_file() and "vendor" not in p.parts]
+    files += [p for p in _tree() if "vendor" not in p.relative_to(ROOT).parts]
     return [p for p in files if p.suffix not in {".mmdb", ".pyc", ".geojson"}]
 
 
