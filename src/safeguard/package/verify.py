@@ -37,7 +37,16 @@ from safeguard.errors import VerifyFailed
 from safeguard.package.bag import SIGNATURE_NAME, TAGMANIFEST
 from safeguard.package.keys import fingerprint, signature_ok
 
-__all__ = ["CHECKS", "Verified", "VerifyFailed", "package_schema", "verify"]
+__all__ = [
+    "CHECKS",
+    "BatchVerified",
+    "Verified",
+    "VerifyFailed",
+    "is_batch",
+    "package_schema",
+    "verify",
+    "verify_batch",
+]
 
 CHECKS = ("decrypt", "archive", "signature", "manifest", "schema")
 
@@ -160,3 +169,88 @@ def verify(path: Path, public: Ed25519PublicKey, identity: str | None = None) ->
         bag_dir = _unpack(path.name, data, Path(tmp))
         done.append("archive")
         return _check_bag(bag_dir, public, done)
+
+
+@dataclass(frozen=True)
+class BatchVerified:
+    reference: str
+    recipient: str
+    signing_key: str
+    packages: tuple[Verified, ...]
+
+
+def _batch_manifest(folder: Path, public: Ed25519PublicKey) -> dict[str, Any]:
+    from safeguard.package.batch import BATCH_SCHEMA, MANIFEST_NAME
+    from safeguard.package.batch import SIGNATURE_NAME as BATCH_SIG
+
+    body_path, sig_path = folder / MANIFEST_NAME, folder / BATCH_SIG
+    for p in (body_path, sig_path):
+        if not p.is_file():
+            raise VerifyFailed(p.name, "batch-signature", "file missing")
+    body = body_path.read_bytes()
+    try:
+        signature = base64.b64decode(sig_path.read_bytes().strip(), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise VerifyFailed(BATCH_SIG, "batch-signature", "not base64") from exc
+    if not signature_ok(public, signature, body):
+        raise VerifyFailed(
+            MANIFEST_NAME,
+            "batch-signature",
+            f"{BATCH_SIG} is not a signature of it by agency key {fingerprint(public)}",
+        )
+    manifest: dict[str, Any] = json.loads(body)
+    if manifest.get("schema") != BATCH_SCHEMA:
+        raise VerifyFailed(MANIFEST_NAME, "batch-manifest", f"not a {BATCH_SCHEMA} manifest")
+    return manifest
+
+
+def _batch_files(folder: Path, manifest: dict[str, Any]) -> None:
+    from safeguard.package.batch import MANIFEST_NAME
+    from safeguard.package.batch import SIGNATURE_NAME as BATCH_SIG
+    from safeguard.package.files import sha256_hex
+
+    listed = {e["file"]: e for e in manifest["packages"]}
+    present = {p.name for p in folder.iterdir()} - {MANIFEST_NAME, BATCH_SIG}
+    extra = sorted(present - set(listed))
+    if extra:
+        raise VerifyFailed(extra[0], "batch-manifest", f"not listed in {MANIFEST_NAME}")
+    for name, entry in sorted(listed.items()):
+        path = folder / name
+        if not path.is_file():
+            raise VerifyFailed(name, "batch-manifest", f"listed in {MANIFEST_NAME} but missing")
+        if sha256_hex(path.read_bytes()) != entry["sha256"]:
+            raise VerifyFailed(name, "batch-manifest", f"sha256 differs from {MANIFEST_NAME}")
+
+
+def is_batch(path: Path) -> bool:
+    from safeguard.package.batch import MANIFEST_NAME
+
+    return path.is_dir() and (path / MANIFEST_NAME).is_file()
+
+
+def verify_batch(folder: Path, public: Ed25519PublicKey, identity: str | None) -> BatchVerified:
+    """A batch directory: the manifest's signature, every file's digest (none missing or
+    extra), then every package in full; the first failure names the file and the check."""
+    manifest = _batch_manifest(folder, public)
+    _batch_files(folder, manifest)
+    done: list[Verified] = []
+    for entry in manifest["packages"]:
+        try:
+            result = verify(folder / entry["file"], public, identity)
+        except VerifyFailed as exc:
+            if exc.file == entry["file"]:
+                raise
+            raise VerifyFailed(f"{entry['file']}:{exc.file}", exc.check, exc.reason) from exc
+        if (result.reference, result.document["version"]) != (
+            entry["reference"],
+            entry["version"],
+        ):
+            raise VerifyFailed(
+                entry["file"],
+                "batch-manifest",
+                f"holds {result.reference}, not {entry['reference']}",
+            )
+        done.append(result)
+    return BatchVerified(
+        manifest["batch"], manifest["recipient"]["id"], fingerprint(public), tuple(done)
+    )
