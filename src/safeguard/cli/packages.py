@@ -12,6 +12,7 @@ from rich.table import Table
 from safeguard.cli.common import (
     JSON,
     OPERATION,
+    RichProgress,
     console,
     emit_json,
     handle_errors,
@@ -114,14 +115,36 @@ def packages_recipient(
 @packages_app.command("approve")
 @handle_errors
 def packages_approve(
-    reference: str = _REF, operation: str | None = OPERATION, as_json: bool = JSON
+    references: list[str] = typer.Argument(..., help="One or more package references."),
+    operation: str | None = OPERATION,
+    as_json: bool = JSON,
 ) -> None:
-    """Approve a draft (a second person: the drafter cannot approve)."""
-    from safeguard.package.lifecycle import approve
+    """Approve drafts (a second person: the drafter cannot approve).
 
-    op = operation_name(operation)
-    approve(open_store(), op, reference, user=settings().user)
-    _done(as_json, reference, op, f"{reference}: approved by {settings().user}")
+    Each is approved in turn and stays approved; the first refusal stops the command and is
+    reported. With --json: the package, or a list of them when several are given.
+    """
+    from safeguard.package.lifecycle import approve
+    from safeguard.package.queries import show_package
+
+    op, cfg = operation_name(operation), settings()
+    store = open_store(cfg)
+    with RichProgress(enabled=not as_json) as bar, bar.task("approve", len(references)) as t:
+        for ref in references:
+            approve(store, op, ref, user=cfg.user)
+            t.advance()
+    if as_json:
+        docs = [
+            {k: v for k, v in show_package(store, op, r).items() if k != "content"}
+            for r in references
+        ]
+        emit_json(docs[0] if len(docs) == 1 else docs)
+    else:
+        console.print(
+            f"{', '.join(references) if len(references) < 4 else len(references)}"
+            f"{'' if len(references) < 4 else ' packages'}: approved by {cfg.user}",
+            highlight=False,
+        )
 
 
 @packages_app.command("send")
@@ -148,7 +171,6 @@ def packages_batch(
 
     Only packages in no batch yet are gathered, so running it again sends nothing twice.
     """
-    from safeguard.cli.common import RichProgress
     from safeguard.package.batch import send_batch
 
     op, cfg = operation_name(operation), settings()

@@ -31,6 +31,7 @@ import bagit
 import pyrage
 
 from safeguard.package.content import canonical_json
+from safeguard.package.files import scratch_dir
 from safeguard.package.keys import AgencyKey
 from safeguard.package.pdf import render_pdf
 
@@ -116,7 +117,7 @@ def _tar(bag_dir: Path) -> bytes:
 def seal(doc: dict[str, Any], key: AgencyKey, age_public_key: str) -> bytes:
     """The encrypted package: the signed bag, tarred, encrypted to one age recipient."""
     recipient = pyrage.x25519.Recipient.from_str(age_public_key)
-    with tempfile.TemporaryDirectory(prefix="safeguard-bag-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="safeguard-bag-", dir=scratch_dir()) as tmp:
         bag_dir = build_bag(Path(tmp), doc, key)
         return pyrage.encrypt(_tar(bag_dir), [recipient])
 

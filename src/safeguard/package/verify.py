@@ -35,6 +35,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from safeguard.errors import VerifyFailed
 from safeguard.package.bag import SIGNATURE_NAME, TAGMANIFEST
+from safeguard.package.files import scratch_dir
 from safeguard.package.keys import fingerprint, signature_ok
 
 __all__ = [
@@ -165,7 +166,7 @@ def verify(path: Path, public: Ed25519PublicKey, identity: str | None = None) ->
     if path.name.endswith(".age"):
         data = _decrypt(path, identity)
         done.append("decrypt")
-    with tempfile.TemporaryDirectory(prefix="safeguard-verify-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="safeguard-verify-", dir=scratch_dir()) as tmp:
         bag_dir = _unpack(path.name, data, Path(tmp))
         done.append("archive")
         return _check_bag(bag_dir, public, done)
