@@ -39,8 +39,6 @@ def test_out_and_back_on_a_small_operation(tmp_path: Path) -> None:
         "summary and report",
         "re-run after outcomes",
     ]
-    again = demo.run(op.settings.data_dir, op.name)  # re-running the whole script is safe
-    assert "send in batches" in again
 
 
 def test_a_check_that_fails_stops_the_script(tmp_path: Path) -> None:

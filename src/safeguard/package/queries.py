@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from safeguard.errors import ActionRefused, NotFoundError
 from safeguard.package.lifecycle import STATUSES, package
@@ -22,13 +22,18 @@ def _iso(t: datetime | None) -> str | None:
 
 
 def describe(
-    p: IntelPackage, supersedes: str | None = None, batch: str | None = None
+    p: IntelPackage,
+    supersedes: str | None = None,
+    batch: str | None = None,
+    label: str | None = None,
 ) -> dict[str, Any]:
+    """A package's lifecycle fields; ``label`` (the subject's, from the content) is read from
+    ``p.content`` unless given (a list reads it alone, not every package's whole content)."""
     return {
         "reference": p.reference,
         "version": p.version,
         "supersedes": supersedes,
-        "subject": p.content.get("subject", {}).get("label"),
+        "subject": label if label is not None else p.content.get("subject", {}).get("label"),
         "force_id": p.force_id,
         "recipient": p.recipient_id,
         "recipient_kind": p.recipient_kind,
@@ -71,7 +76,12 @@ def list_packages(
     if status is not None and status not in STATUSES:
         raise ActionRefused(f"unknown status {status!r}; one of: {', '.join(STATUSES)}")
     op_id = store.operation_id(operation)
-    q = select(IntelPackage).where(IntelPackage.operation_id == op_id)
+    label = IntelPackage.content[("subject", "label")].as_string()
+    q = (
+        select(IntelPackage, label)
+        .options(defer(IntelPackage.content))
+        .where(IntelPackage.operation_id == op_id)
+    )
     if status:
         q = q.where(IntelPackage.status == status)
     if force:
@@ -83,14 +93,14 @@ def list_packages(
             if not ids:
                 raise NotFoundError(f"no batch {batch!r} in this operation")
             q = q.where(IntelPackage.batch_id == ids[0])
-        rows = s.scalars(q.order_by(IntelPackage.tier, IntelPackage.reference)).all()
-        refs = {
-            p.id: p.reference
-            for p in s.scalars(select(IntelPackage).where(IntelPackage.operation_id == op_id))
-        }
+        rows = s.execute(q.order_by(IntelPackage.tier, IntelPackage.reference)).all()
+        ids_refs = select(IntelPackage.id, IntelPackage.reference).where(
+            IntelPackage.operation_id == op_id
+        )
+        refs = {i: r for i, r in s.execute(ids_refs)}
         return [
-            describe(p, refs.get(p.supersedes_id or -1), batches.get(p.batch_id or -1))
-            for p in rows
+            describe(p, refs.get(p.supersedes_id or -1), batches.get(p.batch_id or -1), label or "")
+            for p, label in rows
         ]
 
 
