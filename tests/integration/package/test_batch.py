@@ -199,3 +199,16 @@ def test_package_verify_on_a_batch_directory(
     failed = CliRunner().invoke(app, [*args, str(bad)])
     assert failed.exit_code == 6
     assert f"{victim}: batch-manifest check failed" in " ".join(failed.output.split())
+
+
+def test_a_batch_verifies_the_same_on_every_core(
+    world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from safeguard.package import bag
+
+    op, identity = world["op"], str(world["identity"])
+    serial = verify_batch(world["first"].directory, _public(op), identity)
+    monkeypatch.setattr(bag, "PARALLEL_FROM", 1)
+    pooled = verify_batch(world["first"].directory, _public(op), identity)
+    assert [v.reference for v in pooled.packages] == [v.reference for v in serial.packages]
+    assert [v.document for v in pooled.packages] == [v.document for v in serial.packages]
