@@ -10,10 +10,13 @@ DEMO_SEED ?= 7
 SCALE ?= small
 PYTEST_WORKERS ?= 2
 
-.PHONY: help venv system-deps test check lint types pytest demo demo-data serve bench docs clean
+DEMO_DISSEMINATION ?= 1
+
+.PHONY: help venv system-deps test check lint types pytest demo demo-data demo-dissemination serve bench docs clean
 
 help:
-	@echo "make demo   set up, generate a synthetic operation, run the pipeline, serve the web app"
+	@echo "make demo   set up, generate a synthetic operation, run the pipeline, send its packages"
+	@echo "            (DEMO_DISSEMINATION=0 skips that), serve the web app"
 	@echo "make test   set up and run lint, types and every test (SQLite, PostgreSQL, browser)"
 	@echo "make check  lint and types only;  make bench  every benchmark (SCALE=small|full)"
 
@@ -51,7 +54,12 @@ demo-data: venv
 	SAFEGUARD_DATA_DIR=$(DEMO_DIR) $(BIN)/safeguard run $(DEMO_DIR)/synth/delivery \
 	  --operation demo --synth-dir $(DEMO_DIR)/synth
 
-demo: demo-data
+# Out and back: keys, second-person approval, batches per recipient, verify, tamper,
+# outcomes, summary, report, supplementary packages (scripts/demo_dissemination.py).
+demo-dissemination: demo-data
+	$(BIN)/python scripts/demo_dissemination.py $(DEMO_DIR) --operation demo
+
+demo: demo-data $(if $(filter 1,$(DEMO_DISSEMINATION)),demo-dissemination)
 	@echo "Demo logins, one per role (TOTP secrets: add them to an authenticator app):"
 	SAFEGUARD_DATA_DIR=$(DEMO_DIR) $(BIN)/safeguard users demo
 	SAFEGUARD_DATA_DIR=$(DEMO_DIR) $(BIN)/safeguard serve --host 127.0.0.1 --port 8000

@@ -17,8 +17,13 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import itertools
+import multiprocessing
+import os
 import tarfile
 import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +31,24 @@ import bagit
 import pyrage
 
 from safeguard.package.content import canonical_json
+from safeguard.package.files import scratch_dir
 from safeguard.package.keys import AgencyKey
 from safeguard.package.pdf import render_pdf
 
-__all__ = ["ANNEX_COLUMNS", "SIGNATURE_NAME", "TAGMANIFEST", "annex_csv", "build_bag", "seal"]
+__all__ = [
+    "ANNEX_COLUMNS",
+    "PARALLEL_FROM",
+    "SIGNATURE_NAME",
+    "TAGMANIFEST",
+    "annex_csv",
+    "build_bag",
+    "seal",
+    "seal_many",
+]
 
 SIGNATURE_NAME = "signature.ed25519"
+#: From this many packages, :func:`seal_many` seals on every core (a process pool).
+PARALLEL_FROM = 24
 TAGMANIFEST = "tagmanifest-sha256.txt"
 ANNEX_COLUMNS = ("sha256", "md5", "category", "series", "method", "directions")
 
@@ -100,6 +117,51 @@ def _tar(bag_dir: Path) -> bytes:
 def seal(doc: dict[str, Any], key: AgencyKey, age_public_key: str) -> bytes:
     """The encrypted package: the signed bag, tarred, encrypted to one age recipient."""
     recipient = pyrage.x25519.Recipient.from_str(age_public_key)
-    with tempfile.TemporaryDirectory(prefix="safeguard-bag-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="safeguard-bag-", dir=scratch_dir()) as tmp:
         bag_dir = build_bag(Path(tmp), doc, key)
         return pyrage.encrypt(_tar(bag_dir), [recipient])
+
+
+def _seal_raw(doc: dict[str, Any], private_raw: bytes, age_public_key: str) -> bytes:
+    """:func:`seal` with the key as raw bytes (what a pool worker can be handed)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = AgencyKey(Ed25519PrivateKey.from_private_bytes(private_raw), Path())
+    return seal(doc, key, age_public_key)
+
+
+def _workers(n: int, workers: int | None) -> int:
+    if workers is not None:
+        return max(1, workers)
+    return min(os.cpu_count() or 1, 8) if n >= PARALLEL_FROM else 1
+
+
+def seal_many(
+    docs: Sequence[dict[str, Any]],
+    key: AgencyKey,
+    age_public_key: str,
+    *,
+    workers: int | None = None,
+    on_done: Callable[[], None] = lambda: None,
+) -> Iterator[bytes]:
+    """Seal ``docs`` in order; on every core (processes) when there are many of them."""
+    n = _workers(len(docs), workers)
+    if n == 1:
+        for doc in docs:
+            yield seal(doc, key, age_public_key)
+            on_done()
+        return
+    from cryptography.hazmat.primitives import serialization
+
+    raw = key.private.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    # forkserver: workers start clean, not as copies of a process holding database
+    # connections and threads.
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=n, mp_context=context) as pool:
+        for sealed in pool.map(
+            _seal_raw, docs, itertools.repeat(raw), itertools.repeat(age_public_key), chunksize=4
+        ):
+            yield sealed
+            on_done()

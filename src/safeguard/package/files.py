@@ -1,4 +1,4 @@
-"""Small file helpers shared by the package modules: atomic writes and SHA-256."""
+"""Small file helpers shared by the package modules: atomic writes, SHA-256, scratch space."""
 
 from __future__ import annotations
 
@@ -6,7 +6,18 @@ import hashlib
 import os
 from pathlib import Path
 
-__all__ = ["sha256_hex", "write_atomic"]
+__all__ = ["scratch_dir", "sha256_hex", "write_atomic"]
+
+_SHM = Path("/dev/shm")  # noqa: S108 - only as dir= of TemporaryDirectory (mode 0700)
+
+
+def scratch_dir() -> str | None:
+    """Where a bag is built or unpacked for a moment: ``/dev/shm`` (memory) where there is
+    one, so the clear contents never reach a disk and a bag costs no disk directory
+    operations (about 20 ms a package on this disk); else the system temporary directory."""
+    if _SHM.is_dir() and os.access(_SHM, os.W_OK | os.X_OK):
+        return str(_SHM)
+    return None
 
 
 def sha256_hex(data: bytes) -> str:

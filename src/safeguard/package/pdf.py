@@ -11,21 +11,39 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, Table
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import (
+    LongTable,
+    Paragraph,
+    Preformatted,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+)
 from reportlab.platypus.flowables import Flowable
 
-__all__ = ["STYLES", "grid", "marked_page", "render_pdf"]
+__all__ = ["STYLES", "grid", "marked_page", "render_pdf", "wrap"]
 
 STYLES = _STYLES = getSampleStyleSheet()
 _BODY = _STYLES["BodyText"]
 _H = _STYLES["Heading2"]
-_SMALL = ParagraphStyle("small", parent=_BODY, fontSize=7, leading=8.5)
+_FONT, _BOLD, _SIZE, _LEADING = "Helvetica", "Helvetica-Bold", 7, 8.5
+_PAD = 3  # points of cell padding each side
 _GRID = [
     ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
     ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
+    ("FONTNAME", (0, 0), (-1, 0), _BOLD),
     ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ("FONTSIZE", (0, 0), (-1, -1), 7),
+    ("FONTSIZE", (0, 0), (-1, -1), _SIZE),
+    ("LEADING", (0, 0), (-1, -1), _LEADING),
+    ("LEFTPADDING", (0, 0), (-1, -1), _PAD),
+    ("RIGHTPADDING", (0, 0), (-1, -1), _PAD),
+    ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
 ]
+_KV = [_GRID[0], *_GRID[2:]]
+_KV[1] = ("FONTNAME", (0, 0), (0, -1), _BOLD)  # labels bold, values plain
 
 
 def marked_page(marking: str, title: str) -> Any:
@@ -50,30 +68,52 @@ def _p(text: object, style: ParagraphStyle = _BODY) -> Paragraph:
     return Paragraph(escape(str(text)), style)
 
 
+def _chop(word: str, width: float, font: str) -> list[str]:
+    """A word wider than the cell, broken by characters (hashes, JSON)."""
+    out, line = [], ""
+    for ch in word:
+        if line and stringWidth(line + ch, font, _SIZE) > width:
+            out.append(line)
+            line = ""
+        line += ch
+    return [*out, line]
+
+
+def wrap(value: object, width_mm: float, font: str = _FONT) -> str:
+    """``value`` as plain cell text broken into lines that fit ``width_mm`` at 7 points.
+
+    Plain multi-line strings, not Paragraphs: a Table lays them out without parsing markup,
+    which is most of what made a package's PDF slow.
+    """
+    text = "" if value is None else str(value)
+    width = width_mm * mm - 2 * _PAD
+    if "\n" not in text and stringWidth(text, font, _SIZE) <= width:
+        return text
+    lines: list[str] = []
+    for para in text.split("\n"):
+        for line in simpleSplit(para, font, _SIZE, width) or [""]:
+            if stringWidth(line, font, _SIZE) > width:
+                lines += _chop(line, width, font)
+            else:
+                lines.append(line)
+    return "\n".join(lines)
+
+
 def _kv(rows: list[tuple[str, object]]) -> Table:
-    data = [[_p(k, _SMALL), _p("" if v is None else v, _SMALL)] for k, v in rows]
+    data = [[wrap(k, 45, _BOLD), wrap(v, 130)] for k, v in rows]
     table = Table(data, colWidths=[45 * mm, 130 * mm])
-    table.setStyle([*_GRID[:1], *_GRID[2:]])
+    table.setStyle(_KV)
     return table
 
 
-def _cell(value: object, width_mm: float) -> object:
-    """A plain string when it fits on one line of a 7-point cell, else a wrapping Paragraph
-    (Paragraphs are what makes long tables slow)."""
-    text = "" if value is None else str(value)
-    if len(text) * 1.45 < width_mm - 2 and "\n" not in text:
-        return text
-    return _p(text, _SMALL)
-
-
 def grid(
-    header: list[str], rows: list[list[object]], widths: list[float], *, wrap: bool = True
+    header: list[str], rows: list[list[object]], widths: list[float], *, wrap_cells: bool = True
 ) -> LongTable:
-    """A table with a repeated header row; ``wrap=False`` puts plain one-line strings in the
-    cells (much faster for long tables of short values such as the hash annex)."""
-    data: list[list[object]] = [[_p(h, _SMALL) for h in header]]
-    if wrap:
-        data += [[_cell(c, w) for c, w in zip(r, widths, strict=True)] for r in rows]
+    """A table with a repeated header row; ``wrap_cells=False`` puts the values in as they
+    are (for long tables of short values such as the hash annex)."""
+    data: list[list[object]] = [[wrap(h, w, _BOLD) for h, w in zip(header, widths, strict=True)]]
+    if wrap_cells:
+        data += [[wrap(c, w) for c, w in zip(r, widths, strict=True)] for r in rows]
     else:
         data += [["" if c is None else str(c) for c in r] for r in rows]
     table = LongTable(data, colWidths=[w * mm for w in widths], repeatRows=1)
@@ -233,19 +273,21 @@ def _checks(doc: dict[str, Any]) -> list[Flowable]:
     ]
 
 
+_MONO = ParagraphStyle("annex", fontName="Courier", fontSize=6.5, leading=8)
+
+
 def _annex(doc: dict[str, Any]) -> list[Flowable]:
-    rows = [
-        [h["sha256"] or h["md5"], h["category"], h["series"], h["method"]]
-        for h in doc["material"]["hashes"]
+    """The hashes as fixed-width lines: one text line a file rather than a table row of
+    four cells (the annex is most of a large package's pages; the CSV annex has it all)."""
+    hashes = doc["material"]["hashes"]
+    if not hashes:
+        return [_p("Annex: hashes of matched files", _H), _p("No matched files.")]
+    row = "{:<64}  {:<13}  {:<12}  {}".format
+    lines = [row("sha256 (or md5)", "category", "series", "method")]
+    lines += [
+        row(h["sha256"] or h["md5"], h["category"], h["series"] or "", h["method"]) for h in hashes
     ]
-    return [
-        _p("Annex: hashes of matched files", _H),
-        grid(
-            ["sha256 (or md5)", "category", "series", "method"], rows, [115, 18, 27, 15], wrap=False
-        )
-        if rows
-        else _p("No matched files."),
-    ]
+    return [_p("Annex: hashes of matched files", _H), Preformatted("\n".join(lines), _MONO)]
 
 
 def render_pdf(doc: dict[str, Any]) -> bytes:

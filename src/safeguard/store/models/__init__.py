@@ -26,6 +26,7 @@ from safeguard.store.models.dissemination import (
     Outcome,
     OutcomeImport,
     OutcomeQuarantine,
+    PackageBatch,
     RecipientKey,
 )
 from safeguard.store.models.hashes import (
@@ -84,6 +85,7 @@ __all__ = [
     "Outcome",
     "OutcomeImport",
     "OutcomeQuarantine",
+    "PackageBatch",
     "QuarantinedRow",
     "RecipientKey",
     "RegisterEntry",

@@ -16,8 +16,28 @@ __all__ = [
     "Outcome",
     "OutcomeImport",
     "OutcomeQuarantine",
+    "PackageBatch",
     "RecipientKey",
 ]
+
+
+class PackageBatch(Base):
+    """Packages sent together to one recipient: one outbox directory with a signed manifest.
+
+    A package is in at most one batch (``intel_package.batch_id``); a batch is written once.
+    """
+
+    __tablename__ = "package_batch"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(120), unique=True)
+    recipient_id: Mapped[str] = mapped_column(String(80), index=True)
+    sequence: Mapped[int] = mapped_column(default=1)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    path: Mapped[str] = mapped_column(Text, default="")
+    manifest_sha256: Mapped[str] = mapped_column(String(64), default="")
+    packages: Mapped[int] = mapped_column(default=0)
 
 
 class IntelPackage(Base):
@@ -54,6 +74,9 @@ class IntelPackage(Base):
     sent_by: Mapped[str] = mapped_column(String(200), default="")
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     sent_path: Mapped[str] = mapped_column(Text, default="")
+    batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("package_batch.id"), nullable=True, index=True
+    )
     received_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     acknowledged_by: Mapped[str] = mapped_column(String(200), default="")
     acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

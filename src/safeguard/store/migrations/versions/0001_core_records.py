@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 11:22:33.198049
+Create Date: 2026-12-03 12:07:49.125241
 """
 
 from __future__ import annotations
@@ -483,6 +483,36 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_outcome_import_sha256"), ["sha256"], unique=False)
 
     op.create_table(
+        "package_batch",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "operation_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("reference", sa.String(length=120), nullable=False),
+        sa.Column("recipient_id", sa.String(length=80), nullable=False),
+        sa.Column("sequence", sa.Integer(), nullable=False),
+        sa.Column("created_by", sa.String(length=200), nullable=False),
+        sa.Column(
+            "created_at", safeguard.store.models.base.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("path", sa.Text(), nullable=False),
+        sa.Column("manifest_sha256", sa.String(length=64), nullable=False),
+        sa.Column("packages", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["operation_id"], ["operation.id"], name=op.f("fk_package_batch_operation_id_operation")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_package_batch")),
+        sa.UniqueConstraint("reference", name=op.f("uq_package_batch_reference")),
+    )
+    with op.batch_alter_table("package_batch", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_package_batch_operation_id"), ["operation_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_package_batch_recipient_id"), ["recipient_id"], unique=False
+        )
+
+    op.create_table(
         "register_entry",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column(
@@ -811,6 +841,7 @@ def upgrade() -> None:
         sa.Column("sent_by", sa.String(length=200), nullable=False),
         sa.Column("sent_at", safeguard.store.models.base.UtcDateTime(timezone=True), nullable=True),
         sa.Column("sent_path", sa.Text(), nullable=False),
+        sa.Column("batch_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column(
             "received_at", safeguard.store.models.base.UtcDateTime(timezone=True), nullable=True
         ),
@@ -829,6 +860,9 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.ForeignKeyConstraint(
+            ["batch_id"], ["package_batch.id"], name=op.f("fk_intel_package_batch_id_package_batch")
+        ),
+        sa.ForeignKeyConstraint(
             ["operation_id"], ["operation.id"], name=op.f("fk_intel_package_operation_id_operation")
         ),
         sa.ForeignKeyConstraint(
@@ -843,6 +877,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("reference", name=op.f("uq_intel_package_reference")),
     )
     with op.batch_alter_table("intel_package", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_intel_package_batch_id"), ["batch_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_intel_package_force_id"), ["force_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_intel_package_operation_id"), ["operation_id"], unique=False
@@ -1542,6 +1577,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_intel_package_subject_id"))
         batch_op.drop_index(batch_op.f("ix_intel_package_operation_id"))
         batch_op.drop_index(batch_op.f("ix_intel_package_force_id"))
+        batch_op.drop_index(batch_op.f("ix_intel_package_batch_id"))
 
     op.drop_table("intel_package")
     with op.batch_alter_table("delivery_file", schema=None) as batch_op:
@@ -1585,6 +1621,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_register_entry_kind_norm")
 
     op.drop_table("register_entry")
+    with op.batch_alter_table("package_batch", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_package_batch_recipient_id"))
+        batch_op.drop_index(batch_op.f("ix_package_batch_operation_id"))
+
+    op.drop_table("package_batch")
     with op.batch_alter_table("outcome_import", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outcome_import_sha256"))
         batch_op.drop_index(batch_op.f("ix_outcome_import_operation_id"))
