@@ -63,9 +63,16 @@ def _json_loads(text: str | bytes) -> Any:
         return json.loads(text)
 
 
+#: Connections kept open for reuse: the web app serves from up to 40 threads (Starlette's
+#: pool) plus the audit writer; with SQLAlchemy's default of 5 most of a loaded app's
+#: connections were opened and closed per request (SQLite: its pragmas and a cold page
+#: cache each time; PostgreSQL: a new backend). Opened only as they are needed.
+POOL_SIZE = 20
+
+
 def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, future=True, json_deserializer=_json_loads)
+        engine = create_engine(url, future=True, json_deserializer=_json_loads, pool_size=POOL_SIZE)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if url.startswith("postgresql"):
@@ -75,6 +82,7 @@ def _make_engine(url: str) -> Engine:
             url,
             future=True,
             json_deserializer=_json_loads,
+            pool_size=POOL_SIZE,
             connect_args={"options": "-c timezone=UTC"},
         )
     raise StoreError(f"unsupported database URL {url!r}: use sqlite:/// or postgresql://")
