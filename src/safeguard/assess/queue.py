@@ -104,8 +104,13 @@ def tier_in_force() -> Any:
     return func.coalesce(Assessment.override_tier, Assessment.tier)
 
 
+def _literal(text: str) -> str:
+    """``text`` with LIKE's wildcards escaped (a filter value matches itself only)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _has_flag(flag: str) -> Any:
-    return Assessment.flags.like(f"% {flag} %")
+    return Assessment.flags.like(f"% {_literal(flag)} %", escape="\\")
 
 
 def _yes_no(clause: Any, wanted: bool | None) -> list[Any]:
@@ -126,7 +131,7 @@ def _assessment_terms(f: QueueFilter) -> list[Any]:
     terms += _yes_no(Assessment.override_tier.is_not(None), f.overridden)
     terms += _yes_no(Assessment.facts_changed.is_(True), f.facts_changed)
     if f.role:
-        roles = cast(SubjectNetwork.roles, Text).like(f'%"{f.role}"%')
+        roles = cast(SubjectNetwork.roles, Text).like(f'%"{_literal(f.role)}"%', escape="\\")
         terms.append(exists().where(SubjectNetwork.subject_id == Assessment.subject_id, roles))
     return terms
 

@@ -191,3 +191,11 @@ def test_sorted_by_score_or_label_with_filters_and_pages(world: tuple[Store, lis
         assert got == expected, sort
     with store.session() as s, pytest.raises(ValueError, match="sort is one of"):
         queue_entries(s, 1, sort="random")
+
+
+def test_a_filter_value_with_like_wildcards_matches_only_itself(
+    world: tuple[Store, list[Row]],
+) -> None:
+    store, _ = world
+    for where in (QueueFilter(flag="%"), QueueFilter(flag="trave_"), QueueFilter(role="h_b")):
+        assert _got(store, where) == []
