@@ -62,13 +62,18 @@ def _plan(store: Store, sql: str) -> str:
 
 def test_queue_and_subject_lookups_use_indexes(sqlite_store: Store) -> None:
     _world(sqlite_store, 50)
-    for where in (QueueFilter(), QueueFilter(tiers=("1", "3")), QueueFilter(overridden=True)):
-        q = queue_query(1, where, actor=ANALYST, limit=50, offset=10_000)
+    shapes = [(QueueFilter(), "priority"), (QueueFilter(tiers=("1", "3")), "priority"),
+              (QueueFilter(tiers=("2",)), "priority"), (QueueFilter(overridden=True), "priority"),
+              (QueueFilter(), "score"), (QueueFilter(), "label")]  # fmt: skip
+    for where, sort in shapes:
+        q = queue_query(1, where, actor=ANALYST, limit=50, offset=10_000, sort=sort)
         sql = str(q.compile(sqlite_store.engine, compile_kwargs={"literal_binds": True}))
         plan = _plan(sqlite_store, sql)
         # SQLite before 3.41 does not call an index on an expression covering, but it reads
         # the table row of a walked entry only when a term needs it (a deferred seek).
-        assert "INDEX ix_assessment_queue_in_force (operation_id=?" in plan, plan
+        index = {"priority": "ix_assessment_queue_in_force", "score": "ix_assessment_queue_score",
+                 "label": "ix_assessment_queue_label"}[sort]  # fmt: skip
+        assert f"INDEX {index} (operation_id=?" in plan, plan
         assert "ix_attribution_op_subject" in plan, plan
         assert "AUTOMATIC" not in plan, plan
         assert "SCAN assessment" not in plan and "SCAN subject" not in plan, plan
