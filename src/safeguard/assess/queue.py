@@ -3,7 +3,8 @@
 
 Priority is the tier in force (the analyst's override, else the computed tier), then the
 score (higher first), then the label: the same input always gives the same order. A subject
-takes its place in the queue once it is assessed. Every filter is answered in SQL, and a page
+takes its place in the queue once it is assessed (the CLI's unfiltered list adds the others
+after it, without a tier). Every filter is answered in SQL, and a page
 is a walk along ``ix_assessment_queue_in_force`` (migration 0003) that reads the assessment's
 compact queue columns (label, accounts, flags, top reasons, written by the assess stage), not
 its reasons document; only the page's rows are then joined to their attribution.
@@ -26,6 +27,7 @@ from safeguard.store.models import (
     AccountMaterial,
     Assessment,
     Attribution,
+    Subject,
     SubjectAccount,
     SubjectNetwork,
 )
@@ -340,6 +342,42 @@ def _doc(e: QueueEntry, d: _Details, ruleset: Ruleset) -> dict[str, Any]:
     }
 
 
+def _unassessed(
+    session: Session, op_id: int, label: str | None, limit: int | None
+) -> list[dict[str, Any]]:
+    """The CLI lists subjects not yet assessed after the queue, by label, without a tier
+    (only when nothing is filtered: they have no tier, reasons or flags to filter on)."""
+    if limit == 0:
+        return []
+    q = (
+        select(Subject.id, Subject.label)
+        .outerjoin(Assessment, Assessment.subject_id == Subject.id)
+        .where(Subject.operation_id == op_id, Assessment.id.is_(None))
+        .order_by(Subject.label)
+        .limit(limit)
+    )
+    if label is not None:
+        q = q.where(Subject.label == label)
+    rows = session.execute(q).all()
+    d = _details(session, op_id, [int(sid) for sid, _ in rows])
+    docs = []
+    for sid, name in rows:
+        ids = sorted(d.account_ids.get(int(sid), []))
+        files = d.files.get(int(sid), (0, 0, 0))
+        docs.append({
+            "id": int(sid), "label": name, "tier": "", "tier_name": "not assessed",
+            "computed_tier": "", "computed_tier_name": "not assessed", "override_tier": None,
+            "override_justification": None, "override_author": None, "facts_changed": False,
+            "score": 0.0, "reasons": [], "country": None, "force_id": None, "rocu": None,
+            "confidence": "none", "attribution_status": None,
+            "roles": d.roles.get(int(sid), []), "position_of_trust": False,
+            "deconfliction": [], "ruleset": "",
+            "files": {"A": files[0], "B": files[1], "C": files[2]},
+            "platform_account_ids": ids, "accounts": len(ids),
+        })  # fmt: skip
+    return docs
+
+
 def queue(
     session: Session,
     op_id: int,
@@ -355,6 +393,9 @@ def queue(
     entries = queue_entries(session, op_id, where, limit=limit, sort=sort)
     details = _details(session, op_id, [e.subject_id for e in entries])
     docs = [_doc(e, details, ruleset) for e in entries]
+    if where in (QueueFilter(), QueueFilter(label=where.label)):
+        room = None if limit is None else max(0, limit - len(docs))
+        docs += _unassessed(session, op_id, where.label, room)
     for rank, doc in enumerate(docs, 1):
         doc["rank"] = rank if where.label is None else None
     return docs
