@@ -65,8 +65,9 @@ def serve(url: str, port: int, seconds: float, audit: bool) -> None:
         Need._audit = unaudited  # type: ignore[method-assign,assignment]
     settings = Settings(data_dir=Path(tempfile.mkdtemp(prefix="bench-web-")), database_url=url)
     config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", access_log=False
-    )
+        create_app(settings), host="127.0.0.1", port=port, log_level="warning",
+        access_log=False, http="httptools", loop="uvloop",
+    )  # fmt: skip
     server = uvicorn.Server(config)
     timer = threading.Timer(seconds, lambda: setattr(server, "should_exit", True))
     timer.daemon = True
@@ -115,14 +116,8 @@ class Server:
             self.proc.wait()
 
 
-def _queue_url(rng: random.Random, n: int) -> str:
-    pages = max(1, min(200, n // PAGE))
-    return f"/api/v1/operations/{OPERATION}/queue?limit={PAGE}&offset={PAGE * rng.randrange(pages)}"
-
-
-def _queue_page_url(rng: random.Random, n: int, forces: list[str]) -> str:
-    from urllib.parse import urlencode
-
+def _filters(rng: random.Random, forces: list[str]) -> list[tuple[str, str]]:
+    """A realistic mix of the queue's filters and orders, as analysts combine them."""
     q: list[tuple[str, str]] = [("tier", t) for t, _ in TIERS if rng.random() < 0.3]
     if rng.random() < 0.4:
         q.append(("force", rng.choice(forces)))
@@ -131,10 +126,32 @@ def _queue_page_url(rng: random.Random, n: int, forces: list[str]) -> str:
     if rng.random() < 0.15:
         q.append(("role", rng.choice(ROLES)))
     if rng.random() < 0.15:
-        q.append(("flag", "position-of-trust"))
+        q.append(("trust", "yes"))
     if rng.random() < 0.1:
         q.append(("deconflicted", rng.choice(("yes", "no"))))
-    q.append(("offset", str(PAGE * rng.randrange(5))))
+    if rng.random() < 0.05:
+        q.append(("overridden", "yes"))
+    if rng.random() < 0.25:
+        q.append(("sort", rng.choice(("score", "label"))))
+    return q
+
+
+def _queue_url(rng: random.Random, n: int, forces: list[str]) -> str:
+    """The API: half unfiltered pages deep into the queue (the first 200 pages), half
+    filtered and sorted like the page."""
+    from urllib.parse import urlencode
+
+    q = [] if rng.random() < 0.5 else _filters(rng, forces)
+    deep = not q
+    pages = max(1, min(200, n // PAGE)) if deep else 5
+    q += [("limit", str(PAGE)), ("offset", str(PAGE * rng.randrange(pages)))]
+    return f"/api/v1/operations/{OPERATION}/queue?{urlencode(q)}"
+
+
+def _queue_page_url(rng: random.Random, n: int, forces: list[str]) -> str:
+    from urllib.parse import urlencode
+
+    q = [*_filters(rng, forces), ("offset", str(PAGE * rng.randrange(5)))]
     return f"/operations/{OPERATION}/queue?{urlencode(q)}"
 
 
@@ -143,7 +160,7 @@ def _urls(n: int) -> dict[str, Any]:
 
     forces = sorted(uk.forces())
     return {
-        "queue": lambda rng: _queue_url(rng, n),
+        "queue": lambda rng: _queue_url(rng, n, forces),
         "queue_page": lambda rng: _queue_page_url(rng, n, forces),
         "subject": lambda rng: f"/api/v1/operations/{OPERATION}/subjects/S-{rng.randint(1, n):06d}",
     }

@@ -25,6 +25,8 @@ FACTORS = (
     ("access", "Lives with or cares for children", ()),
 )
 ROLES = ("distributor", "hub", "first-uploader")
+#: Share of subjects with an analyst's override of their tier.
+OVERRIDDEN = 0.01
 
 
 def _reasons(rng: random.Random) -> list[dict[str, Any]]:
@@ -46,9 +48,13 @@ def _subject_rows(n: int, forces: list[str]) -> Iterator[tuple[str, dict[str, An
     rng = random.Random(12)
     tiers, weights = [t for t, _ in TIERS], [w for _, w in TIERS]
     account_id = 0
+    from safeguard.assess.queue import QUEUE_COLUMNS, queue_columns
+
     for sid in range(1, n + 1):
-        yield "subject", {"id": sid, "operation_id": 1, "label": f"S-{sid:06d}"}
-        for _ in range(rng.choice((1, 1, 1, 2, 2, 3))):
+        label = f"S-{sid:06d}"
+        yield "subject", {"id": sid, "operation_id": 1, "label": label}
+        accounts = rng.choice((1, 1, 1, 2, 2, 3))
+        for _ in range(accounts):
             account_id += 1
             yield "account", {
                 "id": account_id, "operation_id": 1, "delivery_id": 1, "platform": "bench",
@@ -61,6 +67,8 @@ def _subject_rows(n: int, forces: list[str]) -> Iterator[tuple[str, dict[str, An
             "tier": rng.choices(tiers, weights)[0], "reasons": reasons,
             "score": round(sum(r["points"] for r in reasons), 2), "ruleset_version": "bench/1",
             "deconfliction": [{"force_id": rng.choice(forces)}] if rng.random() < 0.05 else [],
+            "override_tier": rng.choice(tiers) if rng.random() < OVERRIDDEN else None,
+            **dict(zip(QUEUE_COLUMNS, queue_columns(label, accounts, reasons), strict=True)),
         }  # fmt: skip
         force = rng.choice(forces) if rng.random() < 0.9 else None
         yield "attribution", {

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy.orm import InstrumentedAttribute
 
 from safeguard.errors import AccessDenied
 from safeguard.store.models import IntelPackage, Outcome, Subject
@@ -128,13 +129,16 @@ def package_filter(actor: Actor) -> ColumnElement[bool]:
     return true()
 
 
-def subject_filter(actor: Actor) -> ColumnElement[bool]:
-    """WHERE clause over ``subject`` rows: a force officer sees subjects of their packages."""
+def subject_filter(
+    actor: Actor, subject_id: InstrumentedAttribute[int] | None = None
+) -> ColumnElement[bool]:
+    """WHERE clause over ``subject`` rows (or rows whose ``subject_id`` column is given): a
+    force officer sees subjects of their packages."""
     if not may(actor, "subjects.view"):
         return false()
     if actor.is_force_bound:
         mine = select(IntelPackage.subject_id).where(package_filter(actor))
-        return Subject.id.in_(mine)
+        return (Subject.id if subject_id is None else subject_id).in_(mine)
     return true()
 
 

@@ -90,6 +90,9 @@ def _subject(s: object, op: Operation, delivery: Delivery, n: int, force: str) -
             score=50.0 - n,
             reasons=[{"code": "category-a", "text": f"reason {n}", "points": 10}],
             ruleset_version="test/1",
+            subject_label=subject.label,
+            accounts=1,
+            top_reasons=[f"reason {n}"],
         )
     )
     s.add(

@@ -17,6 +17,7 @@ from safeguard.assess.facts import SubjectFacts
 from safeguard.assess.lexicon import load_lexicon
 from safeguard.assess.load import RegisterHit, SubjectInputs, load_inputs
 from safeguard.assess.overrides import ActiveOverride, active_overrides
+from safeguard.assess.queue import QUEUE_COLUMNS, queue_columns
 from safeguard.assess.reasons import ReasonSink
 from safeguard.assess.ruleset import Ruleset, load_ruleset, read_ruleset
 from safeguard.assess.versions import run_inputs
@@ -46,6 +47,7 @@ _COLUMNS = (
     "override_author",
     "override_id",
     "facts_changed",
+    *QUEUE_COLUMNS,
 )
 
 
@@ -105,14 +107,16 @@ def _assess_all(
             batch.snapshot[facts.label] = [
                 tier.value, ov.tier if ov else None, sink.score, codes, len(facts.account_ids)
             ]  # fmt: skip
+            reasons = [r.to_json() for r in sink.reasons]
+            queued = queue_columns(facts.label, len(facts.account_ids), reasons)
             batch.rows.append(
                 (
-                    op_id, facts.subject_id, tier.value, sink.score,
-                    json_text([r.to_json() for r in sink.reasons]),
+                    op_id, facts.subject_id, tier.value, sink.score, json_text(reasons),
                     ruleset.label, ruleset.name, ruleset.sha256, None,
                     _deconfliction(inputs.register[facts.subject_id]),
                     ov.tier if ov else None, ov.justification if ov else None,
                     ov.author if ov else None, ov.id if ov else None, changed,
+                    *queued[:3], json_text(queued[3]),
                 )
             )  # fmt: skip
             task.advance()

@@ -45,21 +45,26 @@ def list_command(
     rocu: str | None = typer.Option(None, help="ROCU name."),
     confidence: str | None = typer.Option(None, help="Attribution confidence: high..none."),
     role: str | None = typer.Option(None, help="Network role (distributor, hub...)."),
+    flag: str | None = typer.Option(None, help="Reason flag (category-a, travel...)."),
     trust: str | None = typer.Option(None, "--position-of-trust", help="yes or no."),
     deconfliction: str | None = typer.Option(None, help="Known-subject register hit: yes/no."),
     overridden: str | None = typer.Option(None, help="Has an analyst's override: yes or no."),
     facts_changed: str | None = typer.Option(None, help="Facts changed since override: yes/no."),
-    limit: int | None = typer.Option(None, help="Show the first N in priority order."),
+    sort: str = typer.Option("priority", help="Order: priority, score or label."),
+    limit: int | None = typer.Option(None, min=1, help="Show the first N in that order."),
     as_json: bool = JSON,
 ) -> None:
     """The triage queue: subjects by priority (tier in force, score, label), with filters."""
-    from safeguard.assess.queue import QueueFilter, queue
+    from safeguard.assess.queue import SORTS, QueueFilter, queue
     from safeguard.assess.ruleset import load_ruleset
 
+    if sort not in SORTS:
+        raise typer.BadParameter(f"one of {', '.join(SORTS)}", param_hint="--sort")
     ruleset = load_ruleset(settings())
     where = QueueFilter(
         tiers=tuple(ruleset.parse_tier(t).value for t in tier), force=force, rocu=rocu,
-        confidence=confidence, role=role, position_of_trust=_yes_no(trust, "position-of-trust"),
+        confidence=confidence, role=role, flag=flag,
+        position_of_trust=_yes_no(trust, "position-of-trust"),
         deconfliction=_yes_no(deconfliction, "deconfliction"),
         overridden=_yes_no(overridden, "overridden"),
         facts_changed=_yes_no(facts_changed, "facts-changed"),
@@ -67,7 +72,7 @@ def list_command(
     store = open_store()
     op_id = store.operation_id(operation_name(operation))
     with store.session() as s:
-        docs = queue(s, op_id, ruleset, where)[:limit]
+        docs = queue(s, op_id, ruleset, where, limit=limit, sort=sort)
     if as_json:
         emit_json(docs)
         return

@@ -63,6 +63,8 @@ def serve_command(
         host=host,
         port=port,
         log_level="warning",
+        http="httptools",
+        loop="uvloop",
         ssl_certfile=str(tls_cert) if tls_cert else None,
         ssl_keyfile=str(tls_key) if tls_key else None,
     )

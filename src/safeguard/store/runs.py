@@ -93,6 +93,7 @@ def record_run(
         raise
     finally:
         _finish(store, rec, status, error, time.perf_counter() - start)
+    store.analyze()  # a stage bulk-writes: the planner must know the new rows
 
 
 def _finish(store: Store, rec: RunRecorder, status: str, error: str, seconds: float) -> None:

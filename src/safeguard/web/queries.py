@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Text, and_, cast, func, select
+from sqlalchemy import and_, select
 
 from safeguard import authz
+from safeguard.assess.queue import QueueEntry, QueueFilter, queue_entries
 from safeguard.authz import Actor
 from safeguard.errors import NotFoundError
 from safeguard.refdata import uk
@@ -22,8 +23,6 @@ from safeguard.store.models import (
     IntelPackage,
     Operation,
     Subject,
-    SubjectAccount,
-    SubjectNetwork,
 )
 
 __all__ = [
@@ -44,13 +43,19 @@ MAX_PAGE = 500
 
 @dataclass(frozen=True)
 class QueueItem:
+    """A queue row (:class:`safeguard.assess.queue.QueueEntry`) with its force's name."""
+
     label: str
-    tier: str
+    tier: str  # in force
+    computed_tier: str
+    override_tier: str | None
+    facts_changed: bool
     score: float
     accounts: int
     country: str | None
     force_id: str | None
     force_name: str | None
+    rocu: str | None
     confidence: str | None
     reasons: list[str]
     deconfliction: list[dict[str, Any]]
@@ -86,120 +91,23 @@ def operation_names(store: Store) -> list[str]:
         return list(s.scalars(select(Operation.name).order_by(Operation.name)))
 
 
-@dataclass(frozen=True)
-class QueueFilter:
-    """What the analyst narrows the triage queue to (all optional)."""
-
-    tiers: tuple[str, ...] = ()
-    force_id: str | None = None
-    confidence: str | None = None
-    network_role: str | None = None
-    flag: str | None = None  # a reason flag, e.g. position-of-trust
-    deconflicted: bool | None = None  # True: only subjects known to a force's register
-
-
-def _json_has(column: Any, value: str) -> Any:
-    """A JSON list (or list of objects) whose text holds ``"value"``: the same on both stores."""
-    return cast(column, Text).like(f'%"{value}"%')
-
-
-def _filtered(q: Any, f: QueueFilter) -> Any:
-    if f.tiers:
-        q = q.where(Assessment.tier.in_(f.tiers))
-    if f.force_id:
-        q = q.where(Attribution.force_id == f.force_id)
-    if f.confidence:
-        q = q.where(Attribution.confidence == f.confidence)
-    if f.flag:
-        q = q.where(_json_has(Assessment.reasons, f.flag))
-    if f.deconflicted is not None:
-        empty = cast(Assessment.deconfliction, Text).in_(["[]", ""])
-        q = q.where(~empty if f.deconflicted else empty)
-    if f.network_role:
-        roles = select(SubjectNetwork.subject_id).where(
-            _json_has(SubjectNetwork.roles, f.network_role)
-        )
-        q = q.where(Subject.id.in_(roles))
-    return q
-
-
-def _page(op_id: int, actor: Actor, f: QueueFilter, limit: int, offset: int) -> Any:
-    """One page of the queue as (subject, assessment) ids in priority order: a walk along
-    ``ix_assessment_queue`` that reads no JSON unless a filter needs it."""
-    q = (
-        select(
-            Assessment.subject_id,
-            Assessment.id.label("assessment_id"),
-            Assessment.tier,
-            Assessment.score,
-            Subject.label,
-        )
-        .join(Subject, Subject.id == Assessment.subject_id)
-        .where(
-            Assessment.operation_id == op_id,
-            Subject.operation_id == op_id,
-            authz.subject_filter(actor),
-        )
-    )
-    if f.force_id or f.confidence:
-        q = q.join(Attribution, _attribution_of(op_id, Assessment.subject_id))
-    return (
-        _filtered(q, f)
-        .order_by(Assessment.tier, Assessment.score.desc(), Subject.label)
-        .limit(limit)
-        .offset(offset)
-        .subquery("page")
-    )
-
-
-def _attribution_of(op_id: int, subject_id: Any) -> Any:
-    """The join onto a subject's attribution along ``ix_attribution_op_subject``."""
-    return and_(Attribution.operation_id == op_id, Attribution.subject_id == subject_id)
-
-
-def _queue_query(op_id: int, actor: Actor, f: QueueFilter, limit: int, offset: int) -> Any:
-    """The page's rows with their reasons, attribution and account count: one statement."""
-    page = _page(op_id, actor, f, limit, offset)
-    accounts = (
-        select(func.count())
-        .where(SubjectAccount.subject_id == page.c.subject_id)
-        .correlate(page)
-        .scalar_subquery()
-    )
-    return (
-        select(
-            page.c.label,
-            page.c.tier,
-            page.c.score,
-            Assessment.reasons,
-            Assessment.deconfliction,
-            Attribution.country,
-            Attribution.force_id,
-            Attribution.confidence,
-            accounts,
-        )
-        .select_from(page)
-        .join(Assessment, Assessment.id == page.c.assessment_id)
-        .outerjoin(Attribution, _attribution_of(op_id, page.c.subject_id))
-        .order_by(page.c.tier, page.c.score.desc(), page.c.label)
-    )
-
-
-def _queue_item(row: Any, forces: dict[str, uk.Force]) -> QueueItem:
-    label, tier, score, reasons, deconfliction, country, force_id, confidence, n = row
-    ranked = sorted(reasons or [], key=lambda r: -float(r.get("points", 0)))
-    force = forces.get(force_id) if force_id else None
+def _queue_item(e: QueueEntry, forces: dict[str, uk.Force]) -> QueueItem:
+    force = forces.get(e.force_id) if e.force_id else None
     return QueueItem(
-        label=label,
-        tier=tier,
-        score=score,
-        accounts=int(n),
-        country=country,
-        force_id=force_id,
+        label=e.label,
+        tier=e.tier,
+        computed_tier=e.computed_tier,
+        override_tier=e.override_tier,
+        facts_changed=e.facts_changed,
+        score=e.score,
+        accounts=e.accounts,
+        country=e.country,
+        force_id=e.force_id,
         force_name=force.name if force else None,
-        confidence=confidence,
-        reasons=[str(r.get("text", "")) for r in ranked[:3]],
-        deconfliction=list(deconfliction or []),
+        rocu=e.rocu,
+        confidence=e.confidence,
+        reasons=e.reasons,
+        deconfliction=e.deconfliction,
     )
 
 
@@ -211,15 +119,32 @@ def triage_queue(
     limit: int = 25,
     offset: int = 0,
     where: QueueFilter | None = None,
+    sort: str = "priority",
 ) -> list[QueueItem]:
-    """Subjects the actor may see, in priority order (tier, score, label), one page."""
+    """One page of the queue the actor may see, in priority order: the query the CLI's
+    ``safeguard subjects list`` runs (:mod:`safeguard.assess.queue`)."""
     if not 1 <= limit <= MAX_PAGE or offset < 0:
         raise ValueError(f"limit is 1..{MAX_PAGE} and offset >= 0")
-    op_id = store.operation_id(operation)
     forces = uk.forces()
+    find_op = select(Operation.id).where(Operation.name == operation)
     with store.session() as s:
-        rows = s.execute(_queue_query(op_id, actor, where or QueueFilter(), limit, offset)).all()
-    return [_queue_item(r, forces) for r in rows]
+        rows = queue_entries(
+            s,
+            find_op.scalar_subquery(),
+            where or QueueFilter(),
+            actor=actor,
+            limit=limit,
+            offset=offset,
+            sort=sort,
+        )
+        if not rows and s.scalar(find_op) is None:
+            raise NotFoundError(f"no operation named {operation!r}")
+    return [_queue_item(e, forces) for e in rows]
+
+
+def _attribution_of(op_id: int, subject_id: Any) -> Any:
+    """The join onto a subject's attribution along ``ix_attribution_op_subject``."""
+    return and_(Attribution.operation_id == op_id, Attribution.subject_id == subject_id)
 
 
 def subject_doc(store: Store, operation: str, actor: Actor, label: str) -> dict[str, Any]:

@@ -62,12 +62,16 @@ class MeOut(BaseModel):
 
 class QueueItemOut(BaseModel):
     label: str
-    tier: str
+    tier: str = Field(description="The tier in force: the analyst's override, else computed.")
+    computed_tier: str
+    override_tier: str | None
+    facts_changed: bool
     score: float
     accounts: int
     country: str | None
     force_id: str | None
     force_name: str | None
+    rocu: str | None
     confidence: str | None
     reasons: list[str]
     deconfliction: list[dict[str, Any]]

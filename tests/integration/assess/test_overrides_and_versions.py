@@ -4,6 +4,7 @@ queue, one subject in full and every evidence reference resolving."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -159,3 +160,58 @@ def test_checks_request_and_enrich_counts(
     assert checks["quarantine"][0]["line"] == 3
     quarantine = run_json(cli, "checks", "quarantine")
     assert [q["reason"] for q in quarantine] == ["unknown_finding"]
+
+
+def _analyst(op: SmallOperation, name: str) -> Any:
+    """A web client holding an analyst's API token."""
+    from fastapi.testclient import TestClient
+
+    from safeguard.access import add_user, issue_token
+    from safeguard.web import create_app
+
+    with op.store.session() as s:
+        add_user(s, name, "analyst", by="test")
+        token = issue_token(s, name, by="test").token
+    client = TestClient(create_app(op.settings, op.store))
+    client.headers["authorization"] = f"Bearer {token}"
+    return client
+
+
+def _api_queue(op: SmallOperation, query: str) -> list[dict[str, Any]]:
+    """Every page of ``/api/v1/operations/{name}/queue`` as an analyst's token reads it."""
+    client = _analyst(op, f"queue-analyst-{len(query)}")
+    rows: list[dict[str, Any]] = []
+    while True:
+        url = f"/api/v1/operations/{op.name}/queue?limit=100&offset={len(rows)}&{query}"
+        page = client.get(url).json()
+        rows += page
+        if len(page) < 100:
+            return rows
+
+
+def test_cli_and_api_give_one_queue_with_the_tier_in_force(
+    op: SmallOperation, cli: CliRunner
+) -> None:
+    before = run_json(cli, "subjects", "list", "--tier", "3")
+    label, computed = before[-1]["label"], before[-1]["computed_tier"]
+    run_json(cli, "subjects", "override", label, "--tier", "1", "--why", "works with children")
+    for args, query in (((), ""), (("--overridden", "yes"), "overridden=yes"),
+                        (("--tier", "1", "--sort", "score"), "tier=1&sort=score")):  # fmt: skip
+        listed = run_json(cli, "subjects", "list", *args)
+        served = _api_queue(op, query)
+        assert listed and [
+            (d["label"], d["tier"], d["computed_tier"], d["override_tier"], d["score"])
+            for d in listed
+        ] == [(q["label"], q["tier"], q["computed_tier"], q["override_tier"], q["score"])
+              for q in served]  # fmt: skip
+    queue = run_json(cli, "subjects", "list")
+    keys = [(d["tier"], -d["score"], d["label"]) for d in queue]
+    assert keys == sorted(keys)
+    mine = next(d for d in queue if d["label"] == label)
+    assert (mine["tier"], mine["computed_tier"], mine["override_tier"]) == ("1", computed, "1")
+    assert label not in [d["label"] for d in before[:-1]]
+    page = _analyst(op, "queue-page-analyst").get(f"/operations/{op.name}/queue?overridden=yes")
+    row = re.search(rf'<tr class="tier-1" data-label="{label}">(.*?)</tr>', page.text, re.S)
+    assert row is not None, page.text
+    assert "(override)" in row.group(1)
+    assert f'<td class="computed-tier">{computed}</td>' in row.group(1)

@@ -106,3 +106,22 @@ def test_stage_run_records_counts_warnings_and_failure(store: Store) -> None:
     assert len(ok.config_hash) == 64 and ok.seconds is not None
     assert {w.ref for w in warnings} == {"event:1", "event:2"}
     assert failed.status == "failed" and "ruleset missing" in failed.error
+
+
+def test_a_stage_run_leaves_postgres_planner_statistics(store: Store) -> None:
+    """A stage bulk-writes in one transaction; right after it the planner must know the rows
+    (without statistics PostgreSQL planned a 10k-subject queue page at 13 s)."""
+    if store.dialect != "postgresql":
+        pytest.skip("SQLite's planner needs no statistics")
+    from sqlalchemy import text
+
+    from safeguard.store.bulk import bulk_insert
+    from safeguard.store.runs import record_run
+
+    op_id = store.operation_id("stats", create=True)
+    with record_run(store, op_id, "resolve", {}), store.transaction() as conn:
+        bulk_insert(conn, "subject", ("operation_id", "label"),
+                    ((op_id, f"S-{i:06d}") for i in range(700)))  # fmt: skip
+    with store.engine.connect() as conn:
+        rows = conn.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'subject'"))
+        assert rows.scalar_one() == 700

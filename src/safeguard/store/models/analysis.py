@@ -146,10 +146,21 @@ class RegisterEntry(Base):
 
 class Assessment(Base):
     __tablename__ = "assessment"
-    #: The triage queue reads an operation's assessments in priority order (tier, then score
-    #: descending): a page is a walk along this index, not a sort of the whole operation.
+    #: The triage queue reads an operation's assessments in priority order (tier in force,
+    #: score descending, label): a page is a walk along this index (created by migration 0003,
+    #: Alembic's autogenerate skips expression indexes), not a sort of the whole operation;
+    #: so is a page sorted by score or by label.
     __table_args__ = (
-        Index("ix_assessment_queue", "operation_id", "tier", text("score DESC"), "subject_id"),
+        Index(
+            "ix_assessment_queue_in_force",
+            "operation_id",
+            text("coalesce(override_tier, tier)"),
+            text("score DESC"),
+            "subject_label",
+            "subject_id",
+        ),
+        Index("ix_assessment_queue_score", "operation_id", text("score DESC"), "subject_label"),
+        Index("ix_assessment_queue_label", "operation_id", "subject_label"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
@@ -175,3 +186,11 @@ class Assessment(Base):
     override_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
     #: The reasons differ from those the override was made on: an analyst should look again.
     facts_changed: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    #: What the triage queue shows and filters on, written with the assessment so a page reads
+    #: no reasons document: the subject's label (a subject row's label never changes), its
+    #: number of accounts, its reasons' flags as `` flag flag `` (space around each) and the
+    #: texts of its three weightiest reasons.
+    subject_label: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    accounts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    flags: Mapped[str] = mapped_column(Text, default="", server_default="")
+    top_reasons: Mapped[list[Any]] = mapped_column(JsonDoc, default=list)

@@ -24,6 +24,7 @@ from safeguard.web.queries import (
     triage_queue,
 )
 from safeguard.web.routes.errors import not_found
+from safeguard.web.routes.subjects import QueueQuery
 from safeguard.web.schemas import (
     ERROR_RESPONSES,
     AcknowledgeIn,
@@ -80,11 +81,15 @@ def queue(
     request: Request,
     name: str,
     actor: Annotated[Actor, Depends(Need("queue.view"))],
+    q: Annotated[QueueQuery, Query()],
     limit: Limit = 25,
-    offset: Offset = 0,
 ) -> list[QueueItemOut]:
+    """The triage queue in priority order, filtered as ``safeguard subjects list`` is."""
+    store = state_of(request).store
     with not_found():
-        items = triage_queue(state_of(request).store, name, actor, limit=limit, offset=offset)
+        items = triage_queue(
+            store, name, actor, limit=limit, offset=q.offset, where=q.where(), sort=q.sort
+        )
     return [QueueItemOut(**i.to_json()) for i in items]
 
 

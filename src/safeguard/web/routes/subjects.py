@@ -3,7 +3,7 @@ split and merge (justified, audited) from the page and from the API."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -23,32 +23,45 @@ from safeguard.web.render import page
 from safeguard.web.routes.errors import not_found
 from safeguard.web.schemas import ERROR_RESPONSES, ErrorOut
 
-__all__ = ["api", "router"]
+__all__ = ["QueueQuery", "api", "router"]
 
 router = APIRouter(include_in_schema=False)  # HTML pages: not part of the REST API
 api = APIRouter(prefix="/api/v1", tags=["subjects"], responses=ERROR_RESPONSES)
 PAGE = 50
 
 
+YesNo = Literal["", "yes", "no"]
+_YES_NO = {"yes": True, "no": False}
+
+
 class QueueQuery(BaseModel):
-    """The queue page's filters, as its form sends them."""
+    """The queue's filters (the page's form and the API), as ``safeguard subjects list``."""
 
     tier: list[str] = Field(default_factory=list, max_length=4)
     force: str = Field("", max_length=60)
+    rocu: str = Field("", max_length=80)
     confidence: str = Field("", max_length=10)
     role: str = Field("", max_length=40)
     flag: str = Field("", max_length=60)
-    deconflicted: str = Field("", max_length=3)
+    trust: YesNo = ""
+    deconflicted: YesNo = ""
+    overridden: YesNo = ""
+    facts_changed: YesNo = ""
+    sort: Literal["priority", "score", "label"] = "priority"
     offset: int = Field(0, ge=0, le=10_000_000)
 
     def where(self) -> QueueFilter:
         return QueueFilter(
             tiers=tuple(t for t in self.tier if t),
-            force_id=self.force or None,
+            force=self.force or None,
+            rocu=self.rocu or None,
             confidence=self.confidence or None,
-            network_role=self.role or None,
+            role=self.role or None,
             flag=self.flag or None,
-            deconflicted={"yes": True, "no": False}.get(self.deconflicted),
+            position_of_trust=_YES_NO.get(self.trust),
+            deconfliction=_YES_NO.get(self.deconflicted),
+            overridden=_YES_NO.get(self.overridden),
+            facts_changed=_YES_NO.get(self.facts_changed),
         )
 
 
@@ -62,8 +75,9 @@ def queue_page(
     where, offset = q.where(), q.offset
     with not_found():
         items = triage_queue(
-            state_of(request).store, name, actor, limit=PAGE + 1, offset=offset, where=where
-        )
+            state_of(request).store, name, actor, limit=PAGE + 1, offset=offset, where=where,
+            sort=q.sort,
+        )  # fmt: skip
     context: dict[str, Any] = {
         "operation": name,
         "queue": items[:PAGE],
@@ -71,6 +85,7 @@ def queue_page(
         "offset": offset,
         "page": PAGE,
         "where": where,
+        "form": q,
         "query": request.url.query,
         "forces": uk.forces(),
     }

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 12:07:49.125241
+Create Date: 2026-12-03 13:49:14.102691
 """
 
 from __future__ import annotations
@@ -752,6 +752,16 @@ def upgrade() -> None:
             "override_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
         sa.Column("facts_changed", sa.Boolean(), server_default=sa.text("(false)"), nullable=False),
+        sa.Column("subject_label", sa.String(length=40), server_default="", nullable=False),
+        sa.Column("accounts", sa.Integer(), server_default=sa.text("0"), nullable=False),
+        sa.Column("flags", sa.Text(), server_default="", nullable=False),
+        sa.Column(
+            "top_reasons",
+            sa.JSON()
+            .with_variant(postgresql.JSONB(astext_type=Text()), "postgresql")
+            .with_variant(sqlite.JSON(), "sqlite"),
+            nullable=False,
+        ),
         sa.ForeignKeyConstraint(
             ["operation_id"], ["operation.id"], name=op.f("fk_assessment_operation_id_operation")
         ),
@@ -763,6 +773,9 @@ def upgrade() -> None:
     with op.batch_alter_table("assessment", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_assessment_operation_id"), ["operation_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_assessment_queue_label", ["operation_id", "subject_label"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_assessment_subject_id"), ["subject_id"], unique=False)
 
@@ -1590,6 +1603,7 @@ def downgrade() -> None:
     op.drop_table("checks_quarantine")
     with op.batch_alter_table("assessment", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_assessment_subject_id"))
+        batch_op.drop_index("ix_assessment_queue_label")
         batch_op.drop_index(batch_op.f("ix_assessment_operation_id"))
 
     op.drop_table("assessment")
