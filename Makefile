@@ -11,12 +11,16 @@ SCALE ?= small
 PYTEST_WORKERS ?= 2
 
 DEMO_DISSEMINATION ?= 1
+#: Recipients whose packages the demo approves and sends (the demo force officer's force
+#: among them); empty: every recipient (6,182 packages, tens of minutes).
+DEMO_RECIPIENTS ?= thames-valley,kent,rocu:north-east-rocu
 
 .PHONY: help venv system-deps test check lint types pytest demo demo-data demo-dissemination serve bench docs clean
 
 help:
-	@echo "make demo   set up, generate a synthetic operation, run the pipeline, send its packages"
-	@echo "            (DEMO_DISSEMINATION=0 skips that), serve the web app"
+	@echo "make demo   set up, generate a synthetic operation, run the pipeline, send three"
+	@echo "            recipients' packages (DEMO_RECIPIENTS; DEMO_DISSEMINATION=0 skips that),"
+	@echo "            serve the web app"
 	@echo "make test   set up and run lint, types and every test (SQLite, PostgreSQL, browser)"
 	@echo "make check  lint and types only;  make bench  every benchmark (SCALE=small|full)"
 
@@ -57,7 +61,8 @@ demo-data: venv
 # Out and back: keys, second-person approval, batches per recipient, verify, tamper,
 # outcomes, summary, report, supplementary packages (scripts/demo_dissemination.py).
 demo-dissemination: demo-data
-	$(BIN)/python scripts/demo_dissemination.py $(DEMO_DIR) --operation demo
+	$(BIN)/python scripts/demo_dissemination.py $(DEMO_DIR) --operation demo \
+	  $(if $(DEMO_RECIPIENTS),--recipients $(DEMO_RECIPIENTS))
 
 demo: demo-data $(if $(filter 1,$(DEMO_DISSEMINATION)),demo-dissemination)
 	@echo "Demo logins, one per role (TOTP secrets: add them to an authenticator app):"

@@ -117,8 +117,12 @@ def keys(demo: Demo, recipients: set[str]) -> dict[str, Path]:
     return files
 
 
-def approve(demo: Demo) -> None:
-    drafts = demo.json(DRAFTER_NOT, "packages", "list", "--status", "draft")
+def approve(demo: Demo, recipients: set[str]) -> None:
+    drafts = [
+        d
+        for d in demo.json(DRAFTER_NOT, "packages", "list", "--status", "draft")
+        if d["recipient"] in recipients
+    ]
     refs = [d["reference"] for d in drafts]
     drafter = {d["drafted_by"] for d in drafts}
     check(DRAFTER_NOT not in drafter, f"the approver is not the drafter ({sorted(drafter)})")
@@ -127,12 +131,20 @@ def approve(demo: Demo) -> None:
         check(own.exit_code == 5, "the drafter's own approval is refused")
     for i in range(0, len(refs), 500):
         demo.cli(DRAFTER_NOT, "packages", "approve", *refs[i : i + 500])
-    left = demo.json(DRAFTER_NOT, "packages", "list", "--status", "draft")
+    left = [
+        d
+        for d in demo.json(DRAFTER_NOT, "packages", "list", "--status", "draft")
+        if d["recipient"] in recipients
+    ]
     check(not left, f"{len(refs)} drafts approved by a second person")
 
 
 def send(demo: Demo, recipients: set[str]) -> list[dict[str, Any]]:
-    approved = demo.json("sender", "packages", "list", "--status", "approved")
+    approved = [
+        d
+        for d in demo.json("sender", "packages", "list", "--status", "approved")
+        if d["recipient"] in recipients
+    ]
     batches = [demo.json("sender", "packages", "batch", rid) for rid in sorted(recipients)]
     sent = [r for b in batches for r in b["packages"]]
     check(
@@ -252,15 +264,20 @@ def supplementary(demo: Demo, sent: list[str]) -> None:
     check(same and set(before) <= set(after), "every other package unchanged, none removed")
 
 
-def run(data_dir: Path, operation: str) -> dict[str, float]:
+def run(data_dir: Path, operation: str, only: set[str] | None = None) -> dict[str, float]:
+    """Every step, for every recipient or ``only`` those (the others' drafts stay drafts)."""
     demo = Demo(data_dir, operation)
     packages = demo.json("analyst", "packages", "list")
     recipients = {d["recipient"] for d in packages}
     print(f"{len(packages)} packages for {len(recipients)} recipients in {operation}")
+    if only is not None:
+        recipients &= only
+        check(bool(recipients), f"packages for one of {sorted(only)}")
+        print(f"    sending those of {len(recipients)}: {', '.join(sorted(recipients))}")
     with demo.step("keys"):
         identities = keys(demo, recipients)
     with demo.step("approve"):
-        approve(demo)
+        approve(demo, recipients)
     with demo.step("send in batches"):
         batches = send(demo, recipients)
     with demo.step("verify"):
@@ -296,9 +313,14 @@ def main() -> int:
     ap.add_argument("data_dir", type=Path)
     ap.add_argument("--operation", default="demo")
     ap.add_argument("--json", type=Path, help="Write the step timings here.")
+    ap.add_argument(
+        "--recipients",
+        help="Comma-separated recipients to approve and send to (default: every recipient).",
+    )
     args = ap.parse_args()
+    only = set(args.recipients.split(",")) if args.recipients else None
     try:
-        timings = run(args.data_dir, args.operation)
+        timings = run(args.data_dir, args.operation, only)
     except CheckFailed as exc:
         print(f"FAILED: {exc}", file=sys.stderr)
         return 1
