@@ -21,7 +21,7 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-__all__ = ["search"]
+__all__ = ["search", "sort_into_buckets"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -89,7 +89,7 @@ def _distance(a: np.ndarray, i: int, b: np.ndarray, j: int) -> int:
 def _filter_distance(filt: np.ndarray, pos: int, qa: Any, qb: Any) -> int:
     """Distance on the 96 pre-filter bits of entry ``pos`` (a lower bound on the whole)."""
     a = (np.uint64(filt[pos, 0]) << _THIRTY_TWO) | np.uint64(filt[pos, 1])
-    return np.int64(_ctpop(a ^ qa) + _ctpop(np.uint64(filt[pos, 2]) ^ qb))
+    return int(_ctpop(a ^ qa) + _ctpop(np.uint64(filt[pos, 2]) ^ qb))
 
 
 @_inlined
@@ -216,3 +216,39 @@ def search(
 ) -> tuple[int, int]:
     """Typed entry point of the compiled search (see :func:`_search_range`)."""
     return _search_range(ctx, tables, first, out)
+
+
+@_compiled
+def _sort_into_buckets(  # noqa: PLR0917 (numba compiles positional parameters only)
+    keys: np.ndarray,
+    words: np.ndarray,
+    fw: int,
+    offsets: np.ndarray,
+    perm: np.ndarray,
+    filt: np.ndarray,
+) -> None:
+    """Counting sort of the rows by key (rows ascending within a key), with each row's
+    96-bit pre-filter (word ``fw`` and the high half of word ``fw + 1``) written beside it."""
+    cursor = offsets[:-1].astype(np.int64)
+    low = np.uint64(0xFFFFFFFF)
+    for row in range(keys.shape[0]):
+        key = keys[row]
+        pos = cursor[key]
+        cursor[key] = pos + 1
+        perm[pos] = row
+        first = words[row, fw]
+        filt[pos, 0] = np.uint32(first >> _THIRTY_TWO)
+        filt[pos, 1] = np.uint32(first & low)
+        filt[pos, 2] = np.uint32(words[row, fw + 1] >> _THIRTY_TWO)
+
+
+def sort_into_buckets(  # noqa: PLR0917
+    keys: np.ndarray,
+    words: np.ndarray,
+    fw: int,
+    offsets: np.ndarray,
+    perm: np.ndarray,
+    filt: np.ndarray,
+) -> None:
+    """Typed entry point of the compiled table fill (see :func:`_sort_into_buckets`)."""
+    _sort_into_buckets(keys, words, fw, offsets, perm, filt)

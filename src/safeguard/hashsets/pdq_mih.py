@@ -95,13 +95,37 @@ BIT_ORDER = np.random.default_rng(0x5D9).permutation(HASH_BITS)
 _CHUNK = 1 << 20
 
 
+def _byte_tables() -> np.ndarray:
+    """(32, 256, 4) uint64: the words each value of each hash byte contributes to
+    :func:`to_words` (its bits moved to their places in :data:`BIT_ORDER`)."""
+    place = np.argsort(BIT_ORDER)  # place[p]: where hash bit p goes
+    tables = np.zeros((HASH_BYTES, 256, HASH_BYTES // 8), dtype=np.uint64)
+    values = np.arange(256)
+    for p in range(HASH_BITS):
+        byte, bit = divmod(p, 8)
+        word, shift = divmod(int(place[p]), 64)
+        has_bit = (values >> (7 - bit)) & 1 == 1
+        tables[byte, has_bit, word] |= np.uint64(1) << np.uint64(63 - shift)
+    return tables
+
+
+_BYTE_TABLES = _byte_tables()
+
+
 def to_words(hashes: np.ndarray) -> np.ndarray:
     """(n, 32) uint8 hashes as (n, 4) uint64 words, bits in :data:`BIT_ORDER`, read
-    big-endian (bit ``i`` of the result is bit ``BIT_ORDER[i]`` of the hash, MSB first)."""
+    big-endian (bit ``i`` of the result is bit ``BIT_ORDER[i]`` of the hash, MSB first).
+
+    Built byte by byte: each byte's value selects, from a table, the words its 8 bits
+    make once moved to their places, and the 32 selections are OR-ed together.
+    """
     out = np.empty((hashes.shape[0], HASH_BYTES // 8), dtype=np.uint64)
     for lo in range(0, hashes.shape[0], _CHUNK):
-        bits = np.unpackbits(hashes[lo : lo + _CHUNK], axis=1)[:, BIT_ORDER]
-        out[lo : lo + _CHUNK] = np.ascontiguousarray(np.packbits(bits, axis=1)).view(">u8")
+        block = np.asarray(hashes[lo : lo + _CHUNK])
+        acc = _BYTE_TABLES[0][block[:, 0]]
+        for byte in range(1, HASH_BYTES):
+            acc |= _BYTE_TABLES[byte][block[:, byte]]
+        out[lo : lo + _CHUNK] = acc
     return out
 
 
@@ -161,10 +185,30 @@ def build_tables(
         keys = segment_keys(words, start, width)
         base = int(obase[j])
         np.cumsum(np.bincount(keys, minlength=1 << width), out=offsets[base + 1 : base + sizes[j]])
-        order = np.argsort(keys, kind="stable") if perms is None else perms[j]
-        perm[j * n : (j + 1) * n] = order
-        _fill_filter(filt[j * n : (j + 1) * n], words, tables.filt_word(j), order)
+        rows, fw = slice(j * n, (j + 1) * n), tables.filt_word(j)
+        if perms is None:
+            _sort_into_buckets(
+                keys, words, fw, offsets[base : base + sizes[j]], perm[rows], filt[rows]
+            )
+        else:
+            perm[rows] = perms[j]
+            _fill_filter(filt[rows], words, fw, perms[j])
     return tables
+
+
+def _sort_into_buckets(  # noqa: PLR0917
+    keys: np.ndarray,
+    words: np.ndarray,
+    fw: int,
+    offsets: np.ndarray,
+    perm: np.ndarray,
+    filt: np.ndarray,
+) -> None:
+    """Rows in key order (ascending within a key: a stable counting sort) into ``perm``,
+    and their pre-filter words beside them into ``filt`` (compiled)."""
+    from safeguard.hashsets import pdq_kernel  # numba: loaded only when a table is built
+
+    pdq_kernel.sort_into_buckets(keys, words, fw, offsets, perm, filt)
 
 
 def _fill_filter(out: np.ndarray, words: np.ndarray, fw: int, order: np.ndarray) -> None:
