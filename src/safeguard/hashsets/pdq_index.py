@@ -94,6 +94,13 @@ class PdqIndex:
         return int(self._words.shape[0])
 
     @property
+    def nbytes(self) -> int:
+        """Bytes held by the index's arrays (hashes, ids, tables, pre-filters)."""
+        t = self._tables
+        arrays = (self._words, self._ids, t.offsets, t.obase, t.perm, t.filt)
+        return int(sum(a.nbytes for a in arrays))
+
+    @property
     def segments(self) -> int:
         """Number of hash segments (one table each)."""
         return len(self._layout)

@@ -4,7 +4,7 @@ Hashes are held as four big-endian 64-bit words, so bit ``p`` of a hash (most si
 bit of its first byte first) is bit ``63 - p % 64`` of word ``p // 64`` and a segment key
 is a shift and a mask. For each query, each segment table is probed with every key within
 the segment's radius; each bucket's entries are scanned in order, first on the 128-bit
-pre-filter stored beside the bucket, then on the full hash. A pair is reported only by the
+96-bit pre-filter stored beside the bucket, then on the full hash. A pair is reported only by the
 first segment through which it can be found, so no pair is reported twice and nothing is
 merged afterwards. The loop holds no Python objects and runs without the GIL.
 """
@@ -21,12 +21,13 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-__all__ = ["search"]
+__all__ = ["search", "sort_into_buckets"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 _cg: Any = cgutils  # numba's code-generation helpers (untyped)
 _SIXTY_FOUR = np.uint64(64)
+_THIRTY_TWO = np.uint64(32)
 
 
 def _compiled(fn: _F) -> _F:
@@ -82,6 +83,13 @@ def _distance(a: np.ndarray, i: int, b: np.ndarray, j: int) -> int:
         + _ctpop(a[i, 2] ^ b[j, 2])
         + _ctpop(a[i, 3] ^ b[j, 3])
     )
+
+
+@_inlined
+def _filter_distance(filt: np.ndarray, pos: int, qa: Any, qb: Any) -> int:
+    """Distance on the 96 pre-filter bits of entry ``pos`` (a lower bound on the whole)."""
+    a = (np.uint64(filt[pos, 0]) << _THIRTY_TWO) | np.uint64(filt[pos, 1])
+    return int(_ctpop(a ^ qa) + _ctpop(np.uint64(filt[pos, 2]) ^ qb))
 
 
 @_inlined
@@ -149,8 +157,8 @@ def _bounds(  # noqa: PLR0917 (numba compiles positional parameters only)
             bounds[m, 0], bounds[m, 1] = lo, hi
             if hi > lo:
                 _prefetch(filt, lo)
-                if hi > lo + 4:
-                    _prefetch(filt, lo + 4)
+                if hi > lo + 5:
+                    _prefetch(filt, lo + 5)
 
 
 @_compiled
@@ -183,11 +191,11 @@ def _search_range(
             _bounds(q + 1, qwords, layout, tables, filt, bounds[1 - slot])
         for table in range(layout.shape[0]):
             fw, disjoint = layout[table, 3], layout[table, 5]
-            qa, qb = qwords[q, fw], qwords[q, fw + 1]
+            qa, qb = qwords[q, fw], qwords[q, fw + 1] >> _THIRTY_TWO
             for m in range(mask_start[table], mask_start[table + 1]):
                 budget = r - disjoint * np.int64(_ctpop(np.uint64(masks[m])))
                 for pos in range(bounds[slot, m, 0], bounds[slot, m, 1]):
-                    if np.int64(_ctpop(filt[pos, 0] ^ qa) + _ctpop(filt[pos, 1] ^ qb)) > budget:
+                    if _filter_distance(filt, pos, qa, qb) > budget:
                         continue
                     row = perm[pos]
                     dist = _distance(words, row, qwords, q)
@@ -208,3 +216,39 @@ def search(
 ) -> tuple[int, int]:
     """Typed entry point of the compiled search (see :func:`_search_range`)."""
     return _search_range(ctx, tables, first, out)
+
+
+@_compiled
+def _sort_into_buckets(  # noqa: PLR0917 (numba compiles positional parameters only)
+    keys: np.ndarray,
+    words: np.ndarray,
+    fw: int,
+    offsets: np.ndarray,
+    perm: np.ndarray,
+    filt: np.ndarray,
+) -> None:
+    """Counting sort of the rows by key (rows ascending within a key), with each row's
+    96-bit pre-filter (word ``fw`` and the high half of word ``fw + 1``) written beside it."""
+    cursor = offsets[:-1].astype(np.int64)
+    low = np.uint64(0xFFFFFFFF)
+    for row in range(keys.shape[0]):
+        key = keys[row]
+        pos = cursor[key]
+        cursor[key] = pos + 1
+        perm[pos] = row
+        first = words[row, fw]
+        filt[pos, 0] = np.uint32(first >> _THIRTY_TWO)
+        filt[pos, 1] = np.uint32(first & low)
+        filt[pos, 2] = np.uint32(words[row, fw + 1] >> _THIRTY_TWO)
+
+
+def sort_into_buckets(  # noqa: PLR0917
+    keys: np.ndarray,
+    words: np.ndarray,
+    fw: int,
+    offsets: np.ndarray,
+    perm: np.ndarray,
+    filt: np.ndarray,
+) -> None:
+    """Typed entry point of the compiled table fill (see :func:`_sort_into_buckets`)."""
+    _sort_into_buckets(keys, words, fw, offsets, perm, filt)

@@ -39,6 +39,8 @@ __all__ = [
 
 HASH_BYTES = 32
 HASH_BITS = 256
+#: uint32 words of pre-filter kept per hash per table (96 bits).
+FILT_WORDS = 3
 
 
 #: Fewest segments allowed (a segment of 26 bits has a 256 MiB offsets table).
@@ -93,13 +95,37 @@ BIT_ORDER = np.random.default_rng(0x5D9).permutation(HASH_BITS)
 _CHUNK = 1 << 20
 
 
+def _byte_tables() -> np.ndarray:
+    """(32, 256, 4) uint64: the words each value of each hash byte contributes to
+    :func:`to_words` (its bits moved to their places in :data:`BIT_ORDER`)."""
+    place = np.argsort(BIT_ORDER)  # place[p]: where hash bit p goes
+    tables = np.zeros((HASH_BYTES, 256, HASH_BYTES // 8), dtype=np.uint64)
+    values = np.arange(256)
+    for p in range(HASH_BITS):
+        byte, bit = divmod(p, 8)
+        word, shift = divmod(int(place[p]), 64)
+        has_bit = (values >> (7 - bit)) & 1 == 1
+        tables[byte, has_bit, word] |= np.uint64(1) << np.uint64(63 - shift)
+    return tables
+
+
+_BYTE_TABLES = _byte_tables()
+
+
 def to_words(hashes: np.ndarray) -> np.ndarray:
     """(n, 32) uint8 hashes as (n, 4) uint64 words, bits in :data:`BIT_ORDER`, read
-    big-endian (bit ``i`` of the result is bit ``BIT_ORDER[i]`` of the hash, MSB first)."""
+    big-endian (bit ``i`` of the result is bit ``BIT_ORDER[i]`` of the hash, MSB first).
+
+    Built byte by byte: each byte's value selects, from a table, the words its 8 bits
+    make once moved to their places, and the 32 selections are OR-ed together.
+    """
     out = np.empty((hashes.shape[0], HASH_BYTES // 8), dtype=np.uint64)
     for lo in range(0, hashes.shape[0], _CHUNK):
-        bits = np.unpackbits(hashes[lo : lo + _CHUNK], axis=1)[:, BIT_ORDER]
-        out[lo : lo + _CHUNK] = np.ascontiguousarray(np.packbits(bits, axis=1)).view(">u8")
+        block = np.asarray(hashes[lo : lo + _CHUNK])
+        acc = _BYTE_TABLES[0][block[:, 0]]
+        for byte in range(1, HASH_BYTES):
+            acc |= _BYTE_TABLES[byte][block[:, byte]]
+        out[lo : lo + _CHUNK] = acc
     return out
 
 
@@ -120,9 +146,11 @@ class Tables:
 
     Table ``j`` covers bits ``layout[j]``. Rows whose key is ``x`` in table ``j`` are
     ``perm[j*n + offsets[obase[j] + x] : j*n + offsets[obase[j] + x + 1]]``. ``filt`` holds,
-    in the same order, the two words of each hash in the 128-bit half not containing the
-    segment (words ``filt_word[j]`` and ``filt_word[j] + 1``): an exact pre-filter read from
-    the same place as the bucket, so most candidates never touch the bank.
+    in the same order, 96 bits of each hash from the 128-bit half not containing the
+    segment (word ``filt_word[j]`` and the high half of the next word, as three uint32): an
+    exact pre-filter (a lower bound on the distance) read from the same place as the
+    bucket, so most candidates never touch the bank. 96 bits rather than all 128 save 4
+    bytes a hash a table; a random candidate still passes only with probability ~4e-4.
     """
 
     layout: list[tuple[int, int]]
@@ -151,17 +179,47 @@ def build_tables(
     np.cumsum(sizes[:-1], out=obase[1:])
     offsets = np.zeros(sum(sizes), dtype=np.uint32)
     perm = np.empty(len(layout) * n, dtype=np.uint32)
-    filt = np.empty((len(layout) * n, 2), dtype=np.uint64)
+    filt = np.empty((len(layout) * n, FILT_WORDS), dtype=np.uint32)
     tables = Tables(layout, offsets, obase, perm, filt)
     for j, (start, width) in enumerate(layout):
         keys = segment_keys(words, start, width)
         base = int(obase[j])
         np.cumsum(np.bincount(keys, minlength=1 << width), out=offsets[base + 1 : base + sizes[j]])
-        order = np.argsort(keys, kind="stable") if perms is None else perms[j]
-        perm[j * n : (j + 1) * n] = order
-        fw = tables.filt_word(j)
-        filt[j * n : (j + 1) * n] = np.take(words[:, fw : fw + 2], order, axis=0)
+        rows, fw = slice(j * n, (j + 1) * n), tables.filt_word(j)
+        if perms is None:
+            _sort_into_buckets(
+                keys, words, fw, offsets[base : base + sizes[j]], perm[rows], filt[rows]
+            )
+        else:
+            perm[rows] = perms[j]
+            _fill_filter(filt[rows], words, fw, perms[j])
     return tables
+
+
+def _sort_into_buckets(  # noqa: PLR0917
+    keys: np.ndarray,
+    words: np.ndarray,
+    fw: int,
+    offsets: np.ndarray,
+    perm: np.ndarray,
+    filt: np.ndarray,
+) -> None:
+    """Rows in key order (ascending within a key: a stable counting sort) into ``perm``,
+    and their pre-filter words beside them into ``filt`` (compiled)."""
+    from safeguard.hashsets import pdq_kernel  # numba: loaded only when a table is built
+
+    pdq_kernel.sort_into_buckets(keys, words, fw, offsets, perm, filt)
+
+
+def _fill_filter(out: np.ndarray, words: np.ndarray, fw: int, order: np.ndarray) -> None:
+    """Word ``fw`` and the high 32 bits of word ``fw + 1`` of rows ``order``, as uint32."""
+    low32 = np.uint64(0xFFFFFFFF)
+    for lo in range(0, order.shape[0], _CHUNK):
+        rows = order[lo : lo + _CHUNK]
+        first, second = words[rows, fw], words[rows, fw + 1]
+        out[lo : lo + _CHUNK, 0] = first >> np.uint64(32)
+        out[lo : lo + _CHUNK, 1] = first & low32
+        out[lo : lo + _CHUNK, 2] = second >> np.uint64(32)
 
 
 @lru_cache(maxsize=64)

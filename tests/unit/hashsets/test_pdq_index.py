@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from safeguard.errors import FormatError, HashSetError
+from safeguard.hashsets import pdq_mih as mih
 from safeguard.hashsets.pdq_index import PdqIndex, pdq_hex_to_array
 
 N = 200_000
@@ -189,3 +190,31 @@ def test_full_recall_on_families_and_low_entropy_templates() -> None:
     assert len(truth) > 2_000  # the clusters make many true pairs per query
     assert _as_set(got) == truth
     assert got[0].size == len(truth)  # each pair once
+
+
+def test_differences_outside_the_prefilter_bits_are_verified_on_the_whole_hash() -> None:
+    """Bits no table's pre-filter holds (the low half of words 1 and 3 of the shuffled
+    layout) still count: 31 such flips match at 31, 32 do not match at 31."""
+    rng = np.random.default_rng(11)
+    hashes = rng.integers(0, 256, (20_000, 32), dtype=np.uint8)
+    idx = PdqIndex.build(hashes, np.arange(20_000))
+    words = mih.to_words(hashes[:40])
+    hidden = [64 + 32 + b for b in range(32)] + [192 + 32 + b for b in range(32)]
+    flips = np.array([31, 32] * 20)
+    for row, count in enumerate(flips):
+        for bit in rng.choice(hidden, int(count), replace=False):
+            words[row, bit // 64] ^= np.uint64(1) << np.uint64(63 - bit % 64)
+    queries = mih.to_bytes(words)
+    got = _as_set(idx.query_many(queries, 31))
+    assert got == _brute(hashes, np.arange(20_000), queries, 31)
+    assert {(q, q, 31) for q in range(0, 40, 2)} <= got
+    assert not any(q == i and q % 2 for q, i, _ in got)
+
+
+def test_memory_is_hashes_ids_and_sixteen_bytes_a_hash_a_table() -> None:
+    """32 + 8 bytes a hash, and per table 4 (row order) + 12 (96-bit pre-filter) bytes a
+    hash plus 4 bytes a key: the figure docs/hashing.md quotes."""
+    n = 50_000
+    idx = PdqIndex.build(np.zeros((n, 32), np.uint8), np.arange(n), segments=16)
+    offsets = sum(4 * ((1 << 16) + 1) for _ in range(16))
+    assert idx.nbytes == 40 * n + 16 * 16 * n + offsets + 8 * 16
