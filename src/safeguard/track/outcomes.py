@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -30,12 +30,13 @@ __all__ = [
     "OUTCOME_KINDS",
     "ImportResult",
     "OutcomeInput",
+    "OutcomeKind",
     "import_csv",
     "record_outcome",
 ]
 
 #: Every kind of outcome, in the order a case usually runs.
-OUTCOME_KINDS = (
+OutcomeKind = Literal[
     "accepted",
     "visit",
     "search",
@@ -48,7 +49,8 @@ OUTCOME_KINDS = (
     "no_further_action",
     "children_safeguarded",
     "referred_elsewhere",
-)
+]
+OUTCOME_KINDS: tuple[str, ...] = get_args(OutcomeKind)
 CSV_COLUMNS = ("package", "kind", "date", "count", "offences", "sentence", "serious_risk", "detail")
 _REQUIRED = ("package", "kind", "date")
 _MAX_ERRORS_SHOWN = 20

@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 from fastapi import Path
 from pydantic import BaseModel, Field
 
+from safeguard.track.outcomes import OutcomeKind
+
 __all__ = [
     "ERROR_RESPONSES",
     "AcknowledgeIn",
@@ -154,20 +156,6 @@ class MatchResponse(BaseModel):
 
 #: Free text of a record: anything but NUL (no store can keep it as text).
 FreeText = Annotated[str, Field(max_length=2000, pattern=r"^[^\x00]*$")]
-OutcomeKind = Literal[
-    "accepted",
-    "visit",
-    "search",
-    "arrest",
-    "voluntary_interview",
-    "devices_seized",
-    "devices_examined",
-    "charged",
-    "convicted",
-    "no_further_action",
-    "children_safeguarded",
-    "referred_elsewhere",
-]
 
 
 class RecipientIn(BaseModel):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -170,8 +172,14 @@ def _after(request: Request, actor: Actor, reference: str) -> PackageOut:
         return PackageOut(**find_package(state_of(request).store, actor, reference).to_json())
 
 
-def _refused(exc: ActionRefused) -> HTTPException:
-    return HTTPException(409, str(exc))
+@contextmanager
+def _acting() -> Iterator[None]:
+    """A record the actor may not see is 404; a step refused on its merits is 409."""
+    with not_found():
+        try:
+            yield
+        except ActionRefused as exc:
+            raise HTTPException(409, str(exc)) from exc
 
 
 @router.post("/packages/{reference}/approve", responses=_REFUSED)
@@ -179,11 +187,8 @@ def approve(
     request: Request, reference: str, actor: Annotated[Actor, Depends(Need("packages.approve"))]
 ) -> PackageOut:
     """Approve a draft (a second person: the drafter is refused)."""
-    with not_found():
-        try:
-            workflow.approve(state_of(request).store, actor, reference)
-        except ActionRefused as exc:
-            raise _refused(exc) from exc
+    with _acting():
+        workflow.approve(state_of(request).store, actor, reference)
     return _after(request, actor, reference)
 
 
@@ -192,11 +197,8 @@ def send(
     request: Request, reference: str, actor: Annotated[Actor, Depends(Need("packages.send"))]
 ) -> PackageOut:
     """Seal an approved package to its recipient's age key and write it to the outbox."""
-    with not_found():
-        try:
-            workflow.send(state_of(request).store, request.app.state.settings, actor, reference)
-        except ActionRefused as exc:
-            raise _refused(exc) from exc
+    with _acting():
+        workflow.send(state_of(request).store, request.app.state.settings, actor, reference)
     return _after(request, actor, reference)
 
 
@@ -208,11 +210,8 @@ def acknowledge(
     actor: Annotated[Actor, Depends(Need("packages.acknowledge"))],
 ) -> PackageOut:
     """The recipient marks a sent package received or acknowledged."""
-    with not_found():
-        try:
-            workflow.acknowledge(state_of(request).store, actor, reference, body.step)
-        except ActionRefused as exc:
-            raise _refused(exc) from exc
+    with _acting():
+        workflow.acknowledge(state_of(request).store, actor, reference, body.step)
     return _after(request, actor, reference)
 
 
@@ -224,11 +223,8 @@ def recipient(
     actor: Annotated[Actor, Depends(Need("packages.recipient"))],
 ) -> PackageOut:
     """Choose a draft's recipient (a force, a ROCU or the agency)."""
-    with not_found():
-        try:
-            workflow.set_recipient(state_of(request).store, actor, reference, body.recipient)
-        except ActionRefused as exc:
-            raise _refused(exc) from exc
+    with _acting():
+        workflow.set_recipient(state_of(request).store, actor, reference, body.recipient)
     return _after(request, actor, reference)
 
 
@@ -254,10 +250,7 @@ def record_outcome(
     earlier charge... are refused (409) with every reason."""
     form = OutcomeForm(**body.model_dump())
     store = state_of(request).store
-    with not_found():
-        try:
-            outcome_id = workflow.record(store, actor, reference, form)
-        except ActionRefused as exc:
-            raise _refused(exc) from exc
+    with _acting():
+        outcome_id = workflow.record(store, actor, reference, form)
         recorded = workflow.outcomes_of(store, actor, reference)
     return OutcomeOut(**next(o for o in recorded if o["id"] == outcome_id))
