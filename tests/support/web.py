@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from safeguard.access import add_user
 from safeguard.access.users import NewUser
+from safeguard.assess.queue import copy_attribution
 from safeguard.authz import Role
 from safeguard.config import Settings
 from safeguard.store.db import Store
@@ -134,6 +135,8 @@ def _populate(store: Store, files: Path) -> tuple[dict[str, str], dict[str, str]
                 )
             )
             packages[force], subjects[force] = ref, subject.label
+        s.flush()
+        copy_attribution(s, op.id)  # as the attribute and assess stages do
     return packages, subjects
 
 

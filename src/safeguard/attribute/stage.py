@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, select
 
+from safeguard.assess.queue import copy_attribution
 from safeguard.attribute.combine import HALF_LIFE_DAYS
 from safeguard.attribute.geolocators import GEOLOCATORS, Geolocator
 from safeguard.attribute.load import load_facts
@@ -261,4 +262,5 @@ def attribute_subjects(
                 task.advance()
         with rec.timed("write"), store.transaction() as conn:
             _replace(conn, op_id, True, rows)
+            copy_attribution(conn, op_id)  # the queue filters on the assessments' copies
         return _result(op_id, rec, len(rows), tally, ())

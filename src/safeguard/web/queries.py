@@ -126,19 +126,13 @@ def triage_queue(
     if not 1 <= limit <= MAX_PAGE or offset < 0:
         raise ValueError(f"limit is 1..{MAX_PAGE} and offset >= 0")
     forces = uk.forces()
-    find_op = select(Operation.id).where(Operation.name == operation)
     with store.session() as s:
-        rows = queue_entries(
-            s,
-            find_op.scalar_subquery(),
-            where or QueueFilter(),
-            actor=actor,
-            limit=limit,
-            offset=offset,
-            sort=sort,
-        )
-        if not rows and s.scalar(find_op) is None:
+        op_id = s.scalar(select(Operation.id).where(Operation.name == operation))
+        if op_id is None:
             raise NotFoundError(f"no operation named {operation!r}")
+        rows = queue_entries(
+            s, op_id, where or QueueFilter(), actor=actor, limit=limit, offset=offset, sort=sort
+        )
     return [_queue_item(e, forces) for e in rows]
 
 

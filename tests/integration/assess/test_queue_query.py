@@ -11,7 +11,13 @@ from typing import Any
 import pytest
 from sqlalchemy import insert
 
-from safeguard.assess.queue import QUEUE_COLUMNS, QueueFilter, queue_columns, queue_entries
+from safeguard.assess.queue import (
+    QUEUE_COLUMNS,
+    QueueFilter,
+    copy_attribution,
+    queue_columns,
+    queue_entries,
+)
 from safeguard.authz import Actor, Role
 from safeguard.store.db import Store
 from safeguard.store.models import Base, IntelPackage
@@ -98,6 +104,7 @@ def world(module_store: Store) -> Iterator[tuple[Store, list[Row]]]:
         conn.execute(insert(t["operation"]), [{"id": 1, "name": "op"}])
         for name in ("subject", "assessment", "attribution", "subject_network"):
             conn.execute(insert(t[name]), tables[name])
+        copy_attribution(conn, 1)  # as the attribute and assess stages do
     yield module_store, rows
 
 

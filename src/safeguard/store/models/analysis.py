@@ -161,6 +161,26 @@ class Assessment(Base):
         ),
         Index("ix_assessment_queue_score", "operation_id", text("score DESC"), "subject_label"),
         Index("ix_assessment_queue_label", "operation_id", "subject_label"),
+        # Created by migration 0004 (expression and partial indexes): a force's queue is a
+        # walk along its own entries, as is the queue of overridden subjects.
+        Index(
+            "ix_assessment_queue_force",
+            "queue_force_id",
+            "operation_id",
+            text("coalesce(override_tier, tier)"),
+            text("score DESC"),
+            "subject_label",
+            "subject_id",
+        ),
+        Index(
+            "ix_assessment_queue_overridden",
+            "operation_id",
+            text("coalesce(override_tier, tier)"),
+            text("score DESC"),
+            "subject_label",
+            sqlite_where=text("override_tier IS NOT NULL"),
+            postgresql_where=text("override_tier IS NOT NULL"),
+        ),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
@@ -194,3 +214,10 @@ class Assessment(Base):
     accounts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     flags: Mapped[str] = mapped_column(Text, default="", server_default="")
     top_reasons: Mapped[list[Any]] = mapped_column(JsonDoc, default=list)
+    #: Copies of the subject's attribution the queue filters on, so a filter by force, ROCU
+    #: or confidence needs no join: force, ROCU in lower case, confidence (None: none). The
+    #: attribute and assess stages keep them current (:func:`safeguard.assess.queue.
+    #: copy_attribution`); the queue shows the attribution itself.
+    queue_force_id: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    queue_rocu: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    queue_confidence: Mapped[str | None] = mapped_column(String(10), nullable=True)
