@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 import typer
-from sqlalchemy import select
+from sqlalchemy import select, update
 from typer.testing import CliRunner
 
 from safeguard import assess, attribute
+from safeguard.assess.queue import QueueFilter, queue_entries
 from safeguard.config import Settings
 from safeguard.refresh import refresh_subjects
 from safeguard.resolve import merge, run, split, undo
@@ -96,3 +97,26 @@ def test_cli_action_refreshes(
     doc = json.loads(out.stdout)
     assert doc["refreshed"] == {"attributed": 3, "assessed": True} and doc["stale"] is None
     assert _state(store, b)["oxford"][1:] == ("thames-valley", True)
+
+
+def test_the_queue_filters_on_the_attribution_the_attribute_stage_last_wrote(
+    store: Store, tmp_path: Path
+) -> None:
+    """The queue's force filter reads the assessment's copy of the attribution: attributing
+    the subjects again (without assessing) moves a subject to its new force's queue."""
+    b, cfg = _op(store, tmp_path)
+
+    def labels(force: str) -> list[str]:
+        with store.session() as s:
+            return [e.label for e in queue_entries(s, b.op_id, QueueFilter(force=force))]
+
+    alone = _state(store, b)["alone"][0]
+    assert alone in labels("south-wales") and alone not in labels("gwent")
+    with store.session() as s:  # the account's own attribution changes (as a re-run can)
+        s.execute(
+            update(Attribution)
+            .where(Attribution.account_id == b.ids["alone"])
+            .values(force_id="gwent")
+        )
+    attribute.attribute_subjects(store, cfg, "op")
+    assert alone in labels("gwent") and alone not in labels("south-wales")
