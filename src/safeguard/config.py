@@ -35,6 +35,8 @@ SETTINGS_DOC: dict[str, str] = {
     "SAFEGUARD_KEY_PASSPHRASE": "passphrase protecting the agency signing key (keys init, send)",
     "SAFEGUARD_CONTACT": "contact printed in every package for the issuing officer's unit",
     "SAFEGUARD_INBOX": "directory of deliveries the web app may ingest (default <data dir>/inbox)",
+    "SAFEGUARD_SERVE_TLS": "set by `safeguard serve --workers` for its worker processes",
+    "SAFEGUARD_SERVE_WORKERS": "set by `safeguard serve --workers` for its worker processes",
 }
 
 

@@ -4,6 +4,9 @@ a reload shows it; failures are shown, and a job cut off by a stopped server say
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -69,11 +72,20 @@ def test_rerun_from_the_web_runs_and_failures_are_shown(world: WebWorld) -> None
 
 
 def test_a_job_cut_off_by_a_stopped_server_is_marked_failed(world: WebWorld) -> None:
+    """Jobs of a server process that is gone are marked failed when the next job starts;
+    a job another live worker process runs (``serve --workers``) is left running."""
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    host = socket.gethostname()
+    runners = {"": "failed", f"{host}:{gone.pid}": "failed", f"{host}:{os.getppid()}": "running"}
+    ids = {}
     with world.store.session() as s:
-        stale = WebJob(kind="rerun", operation="webop", args={}, status="running", started_by="x")
-        s.add(stale)
-        s.flush()
-        stale_id = stale.id
+        for runner in runners:
+            job = WebJob(kind="rerun", operation="webop", args={}, status="running",
+                         started_by="x", runner=runner)  # fmt: skip
+            s.add(job)
+            s.flush()
+            ids[runner] = job.id
     client = world.client(Role.ANALYST)
     client.post(
         "/api/v1/operations/webop/jobs",
@@ -81,8 +93,10 @@ def test_a_job_cut_off_by_a_stopped_server_is_marked_failed(world: WebWorld) -> 
         headers={"x-csrf-token": csrf_of(client)},
     )
     world.app.state.jobs.wait()
-    doc = client.get(f"/api/v1/jobs/{stale_id}").json()
-    assert doc["status"] == "failed" and "interrupted" in doc["error"]
+    for runner, expected in runners.items():
+        doc = client.get(f"/api/v1/jobs/{ids[runner]}").json()
+        assert doc["status"] == expected, runner
+        assert ("interrupted" in doc["error"]) == (expected == "failed"), runner
 
 
 def _delivery(inbox: Path, tmp: Path) -> Path:

@@ -108,6 +108,17 @@ def test_login_attempts_are_throttled_per_client(world: WebWorld) -> None:
     assert statuses == [401, 401, 401, 429]
 
 
+def test_with_several_workers_each_allows_its_share_of_the_login_limit(world: WebWorld) -> None:
+    """``serve --workers 3``: each process counts attempts in its own memory, so each allows
+    a third of the limit (rounded up) and three together never allow more than the limit
+    plus one a process."""
+    world.app.state.web.login_per_minute = 7
+    world.app.state.web.workers = 3
+    client = _anon(world)
+    statuses = [_attempt(client, "nobody", "nothing at all", "1") for _ in range(4)]
+    assert statuses == [401, 401, 401, 429]
+
+
 def test_forms_need_the_csrf_token(world: WebWorld) -> None:
     client = world.client(Role.ANALYST)
     assert client.post("/logout", follow_redirects=False).status_code == 403

@@ -69,3 +69,11 @@ def test_each_token_has_its_rate_limit(world: WebWorld) -> None:
     _, other = _token(world, Role.PARTNER, rate_per_minute=3)
     assert [_get(world, slow, "/api/v1/me") for _ in range(4)] == [200, 200, 200, 429]
     assert _get(world, other, "/api/v1/me") == 200
+
+
+def test_with_several_workers_each_allows_its_share_of_a_token_limit(world: WebWorld) -> None:
+    """``serve --workers 2``: a token limited to 5 a minute gets 3 from each process (its
+    share, rounded up), so the two together allow at most 6, never 10."""
+    world.app.state.web.workers = 2
+    _, token = _token(world, Role.PARTNER, rate_per_minute=5)
+    assert [_get(world, token, "/api/v1/me") for _ in range(4)] == [200, 200, 200, 429]

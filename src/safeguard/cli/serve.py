@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -39,6 +41,9 @@ def serve_command(
     port: int = typer.Option(8000, min=1, max=65535, help="TCP port (1-65535)."),
     tls_cert: Path | None = typer.Option(None, "--tls-cert", help="PEM certificate (chain)."),
     tls_key: Path | None = typer.Option(None, "--tls-key", help="PEM private key."),
+    workers: int = typer.Option(
+        1, "--workers", min=1, max=64, help="Server processes (one a core uses every core)."
+    ),
     as_json: bool = JSON,
 ) -> None:
     """Serve the web app: log in per role, queue, packages, force portal, REST and matching API.
@@ -48,18 +53,24 @@ def serve_command(
     _check_binding(host, tls_cert, tls_key)
     import uvicorn
 
-    from safeguard.web import create_app
+    from safeguard.web.app import WORKER_ENV, create_app
 
     tls = tls_cert is not None
-    app = create_app(settings(), tls=tls)
+    if workers > 1:  # each process builds its app from the environment (uvicorn's factory)
+        os.environ.update(zip(WORKER_ENV, ("1" if tls else "0", str(workers)), strict=True))
+        app: Any = "safeguard.web.app:worker_app"
+    else:
+        app = create_app(settings(), tls=tls)
     scheme = "https" if tls else "http"
     url = f"{scheme}://[{host}]:{port}/" if ":" in host else f"{scheme}://{host}:{port}/"
     if as_json:
-        emit_json({"url": url, "host": host, "port": port, "tls": tls})
+        emit_json({"url": url, "host": host, "port": port, "tls": tls, "workers": workers})
     else:
         console.print(f"Safeguard web app on {url}  (Ctrl-C to stop)")
     uvicorn.run(
         app,
+        factory=workers > 1,
+        workers=workers,
         host=host,
         port=port,
         log_level="warning",

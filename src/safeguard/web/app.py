@@ -7,6 +7,7 @@ another host, and strict headers forbid inline script, framing and referrers.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -26,7 +27,7 @@ from safeguard.web.jobs import JobRunner
 from safeguard.web.routes import ROUTERS
 from safeguard.web.routes.match import EngineCache
 
-__all__ = ["CSP", "OPENAPI_URL", "create_app"]
+__all__ = ["CSP", "OPENAPI_URL", "WORKER_ENV", "create_app", "worker_app"]
 
 HERE = Path(__file__).parent
 OPENAPI_URL = "/api/v1/openapi.json"
@@ -89,8 +90,11 @@ async def _to_login(request: Request, exc: StarletteHTTPException) -> Response:
     return await http_exception_handler(request, exc)
 
 
-def create_app(settings: Settings, store: Store | None = None, *, tls: bool = False) -> FastAPI:
-    """The app over ``store``; ``tls`` marks cookies Secure and sends HSTS."""
+def create_app(
+    settings: Settings, store: Store | None = None, *, tls: bool = False, workers: int = 1
+) -> FastAPI:
+    """The app over ``store``; ``tls`` marks cookies Secure and sends HSTS; ``workers`` is
+    how many server processes share the socket (each takes its share of a rate limit)."""
     app = FastAPI(
         title="Safeguard",
         version=__version__,
@@ -98,7 +102,7 @@ def create_app(settings: Settings, store: Store | None = None, *, tls: bool = Fa
         redoc_url=None,
         openapi_url=OPENAPI_URL,
     )
-    app.state.web = WebState(store or Store.open(settings), secure_cookies=tls)
+    app.state.web = WebState(store or Store.open(settings), secure_cookies=tls, workers=workers)
     app.state.settings = settings
     app.state.engines = EngineCache()
     app.state.jobs = JobRunner(app.state.web.store, settings)
@@ -109,3 +113,16 @@ def create_app(settings: Settings, store: Store | None = None, *, tls: bool = Fa
     for router in ROUTERS:
         app.include_router(router)
     return app
+
+
+#: How ``safeguard serve --workers`` tells its worker processes about TLS and their number.
+WORKER_ENV = ("SAFEGUARD_SERVE_TLS", "SAFEGUARD_SERVE_WORKERS")
+
+
+def worker_app() -> FastAPI:
+    """The app of one of ``safeguard serve --workers N``'s processes (uvicorn's factory):
+    the settings from the environment, as the command had them."""
+    from safeguard.config import load_settings
+
+    tls, workers = (os.environ.get(name, "") for name in WORKER_ENV)
+    return create_app(load_settings(), tls=tls == "1", workers=int(workers or 1))

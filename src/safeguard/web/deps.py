@@ -69,12 +69,20 @@ class WebState:
     secure_cookies: bool = False
     #: Login attempts a minute from one client address before it is told to wait.
     login_per_minute: int = 10
+    #: Server processes sharing the listening socket (``safeguard serve --workers``). Rate
+    #: limits are counted in each process's memory, so each allows its share of a limit
+    #: (rounded up): together they never allow more than the limit (plus one a worker).
+    workers: int = 1
     token_limits: RateLimiter = field(default_factory=RateLimiter)
     login_limits: RateLimiter = field(default_factory=RateLimiter)
     audit_log: AuditWriter = field(init=False)
 
     def __post_init__(self) -> None:
         self.audit_log = AuditWriter(self.store)
+
+    def share(self, per_minute: int) -> int:
+        """This process's share of a limit a minute."""
+        return max(1, -(-per_minute // self.workers))
 
 
 def state_of(request: Request) -> WebState:
@@ -98,7 +106,7 @@ def _token_actor(request: Request, state: WebState, token: str) -> Actor:
     if found is None:
         raise HTTPException(401, "invalid, expired or revoked token")
     actor, token_id, limit = found
-    if not state.token_limits.allow(token_id, limit):
+    if not state.token_limits.allow(token_id, state.share(limit)):
         raise HTTPException(429, f"rate limit: {limit} requests a minute for this token")
     return actor
 

@@ -1,10 +1,13 @@
 """Long work started from the web runs in the background, one job at a time, and writes its
 progress to the store (``web_job``): the page that shows it can be reloaded, or opened by
-someone else, and still shows where it is. A job left running by a stopped server is marked
-failed when the next one starts."""
+someone else, and still shows where it is. A job left running by a stopped server process
+(``web_job.runner``, ``host:pid``) is marked failed when the next one starts; with several
+workers, a job another live worker runs is left alone."""
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -14,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
 from safeguard.authz import Actor
@@ -118,6 +121,28 @@ class StoreProgress:
         self._live.pop(self._id, None)
 
 
+#: This server process, as a job's ``runner`` names it.
+RUNNER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _alive(runner: str) -> bool:
+    """Whether the process a job's ``runner`` names may still be running it: this process,
+    or a live process on this host. A process on another host (a shared PostgreSQL store)
+    cannot be checked from here and is taken to be alive."""
+    host, _, pid = runner.rpartition(":")
+    if runner == RUNNER or not pid.isdigit():
+        return runner == RUNNER
+    if host != socket.gethostname():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class JobRunner:
     """One background worker per app; jobs queue behind each other."""
 
@@ -133,11 +158,16 @@ class JobRunner:
             return
         self._started.set()
         with self._store.session() as s:
-            s.execute(
-                update(WebJob)
-                .where(WebJob.status.in_(["queued", "running"]))
-                .values(status="failed", error="interrupted: the server stopped")
-            )
+            unfinished = s.execute(
+                select(WebJob.id, WebJob.runner).where(WebJob.status.in_(["queued", "running"]))
+            ).all()
+            gone = [job_id for job_id, runner in unfinished if not _alive(runner)]
+            if gone:
+                s.execute(
+                    update(WebJob)
+                    .where(WebJob.id.in_(gone))
+                    .values(status="failed", error="interrupted: the server stopped")
+                )
 
     def submit(self, kind: str, operation: str, args: dict[str, Any], actor: Actor) -> int:
         if kind not in JOB_KINDS:
@@ -146,7 +176,9 @@ class JobRunner:
         if kind != "ingest":  # an ingest may create its operation
             self._store.operation_id(operation)  # NotFoundError before anything is queued
         with self._store.session() as s:
-            job = WebJob(kind=kind, operation=operation, args=args, started_by=actor.username)
+            job = WebJob(
+                kind=kind, operation=operation, args=args, started_by=actor.username, runner=RUNNER
+            )
             s.add(job)
             s.flush()
             audit.append(s, actor.username, f"job.{kind}", operation, {"job": job.id, **args})

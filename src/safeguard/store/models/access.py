@@ -76,3 +76,6 @@ class WebJob(Base):
     steps: Mapped[list[Any]] = mapped_column(JsonDoc, default=list)
     result: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)
     error: Mapped[str] = mapped_column(Text, default="")
+    #: ``host:pid`` of the server process running it: with several workers, a job is marked
+    #: interrupted only once that process is gone.
+    runner: Mapped[str] = mapped_column(String(120), default="", server_default="")

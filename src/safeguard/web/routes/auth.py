@@ -51,7 +51,7 @@ def login(
     expected = request.cookies.get(_LOGIN_CSRF, "")
     if not expected or not hmac.compare_digest(expected.encode(), csrf.encode()):
         return _login_form(request, "The form expired: try again.", 403)
-    if not state.login_limits.allow(client_of(request), state.login_per_minute):
+    if not state.login_limits.allow(client_of(request), state.share(state.login_per_minute)):
         return _login_form(request, "Too many attempts: wait a minute.", 429)
     with state.store.session() as s:
         actor = authenticate(s, username, password, code, client=client_of(request))
