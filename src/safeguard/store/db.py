@@ -39,10 +39,17 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
+#: Bytes of the database file each connection reads through a shared memory map rather
+#: than copying pages into its own cache: the web app's 20 pooled connections each warmed
+#: a private cache, and the queue's statement took 12.6 ms of CPU under 20 clients against
+#: 5.2 ms mapped (bench/web.py, 100,000 subjects). Address space only; the OS shares pages.
+MMAP_BYTES = 4 * 1024**3
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     """WAL for concurrent readers; 64 KiB pages (new databases only: a quarter of the WAL
     frames of 16 KiB pages, so a 10M-event ingest copies and checkpoints a third faster);
-    sorts spill to temp files, not memory."""
+    sorts spill to temp files, not memory; reads through a memory map (:data:`MMAP_BYTES`)."""
     cur = dbapi_conn.cursor()
     cur.execute(f"PRAGMA page_size={PAGE_SIZE}")
     cur.execute("PRAGMA journal_mode=WAL")
@@ -51,6 +58,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA temp_store=FILE")
     cur.execute("PRAGMA cache_size=-200000")
+    cur.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
     cur.close()
 
 
