@@ -5,7 +5,8 @@ bulk inserts of realistic rows (operation, delivery, 1-3 accounts per subject, a
 with a tier mix and 2-6 reasons each, attributions across the 45 UK forces, network roles,
 intelligence packages): not the pipeline, which ``bench/pipeline.py`` measures. The real app
 is served by uvicorn in a child process on 127.0.0.1 (stopped after a bounded time even if
-this process dies) and driven by 20 concurrent httpx clients holding an analyst's bearer
+this process dies), in ``--workers`` processes as ``safeguard serve --workers`` runs it
+(default one a core), and driven by 20 concurrent httpx clients holding an analyst's bearer
 token, on the triage queue (API pages, and the HTML page with random filters and pages) and
 on the subject endpoint (random labels): p50/p95/p99 and errors per endpoint, on SQLite and
 on PostgreSQL (``--no-postgres`` skips it). Targets: queue p95 <= 150 ms, zero errors.
@@ -13,6 +14,8 @@ on PostgreSQL (``--no-postgres`` skips it). Targets: queue p95 <= 150 ms, zero e
 Then PDQ throughput of ``POST /api/v1/match`` against a synthetic bank (10M hashes full, 1M
 small, bulk-inserted into the SQLite store), with the in-process index
 (``load_engine(store).match_pdq``) on the same batches as the anchor. Target >= 1,000 q/s.
+The matching run serves from one process: each worker builds its own index from the bank
+(at 10M, about a minute and over a gigabyte each).
 
     .venv/bin/python bench/web.py --scale small
     .venv/bin/python bench/web.py --scale full --seconds 60
@@ -50,29 +53,43 @@ PAGE = 50
 MATCH_BATCH = 250
 
 
-def serve(url: str, port: int, seconds: float, audit: bool) -> None:
-    """The child process: the real app on 127.0.0.1:``port`` for at most ``seconds``."""
-    import uvicorn
-
-    from safeguard.config import Settings
-    from safeguard.web import create_app
+def bench_app() -> Any:
+    """A worker's app (uvicorn's factory): ``safeguard serve``'s, with the audit append
+    disabled when ``BENCH_NO_AUDIT`` is set (measurement only: what the append costs)."""
+    from safeguard.web.app import worker_app
     from safeguard.web.deps import Need
 
     async def unaudited(*args: object) -> None:
         return None
 
-    if not audit:  # measurement only: what the per-request audit append costs
+    if os.environ.get("BENCH_NO_AUDIT"):
         Need._audit = unaudited  # type: ignore[method-assign,assignment]
-    settings = Settings(data_dir=Path(tempfile.mkdtemp(prefix="bench-web-")), database_url=url)
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning",
-        access_log=False, http="httptools", loop="uvloop",
-    )  # fmt: skip
-    server = uvicorn.Server(config)
-    timer = threading.Timer(seconds, lambda: setattr(server, "should_exit", True))
+    return worker_app()
+
+
+def serve(url: str, port: int, seconds: float, audit: bool, workers: int) -> None:
+    """The child process: the real app on 127.0.0.1:``port`` in ``workers`` processes, as
+    ``safeguard serve --workers`` runs it, for at most ``seconds``."""
+    import signal
+
+    import uvicorn
+
+    from safeguard.web.app import WORKER_ENV
+
+    os.environ.update({
+        "SAFEGUARD_DATA_DIR": tempfile.mkdtemp(prefix="bench-web-"),
+        "SAFEGUARD_DATABASE_URL": url,
+        WORKER_ENV[0]: "0",
+        WORKER_ENV[1]: str(workers),
+        **({} if audit else {"BENCH_NO_AUDIT": "1"}),
+    })  # fmt: skip
+    timer = threading.Timer(seconds, lambda: os.kill(os.getpid(), signal.SIGTERM))
     timer.daemon = True
     timer.start()
-    server.run()
+    uvicorn.run(
+        "web:bench_app", factory=True, workers=workers, host="127.0.0.1", port=port,
+        log_level="warning", access_log=False, http="httptools", loop="uvloop",
+    )  # fmt: skip
 
 
 def _free_port() -> int:
@@ -85,11 +102,12 @@ def _free_port() -> int:
 class Server:
     """``serve`` in a child process, stopped on exit (and by itself after its bound)."""
 
-    def __init__(self, url: str, bound: float, *, audit: bool = True) -> None:
+    def __init__(self, url: str, bound: float, *, audit: bool = True, workers: int = 1) -> None:
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         args = [sys.executable, __file__, "--serve", url, str(self.port), str(bound)]
-        self.proc = subprocess.Popen([*args, *([] if audit else ["--no-audit"])])
+        args += ["--workers", str(workers), *([] if audit else ["--no-audit"])]
+        self.proc = subprocess.Popen(args)
 
     def __enter__(self) -> Server:
         deadline = time.monotonic() + 120
@@ -103,9 +121,19 @@ class Server:
         raise RuntimeError("the app did not start within 120 s")
 
     def cpu_s(self) -> float:
-        """CPU seconds the server process has used (user + system)."""
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """CPU seconds the server's processes (the supervisor and its live workers) have
+        used (user + system)."""
+        total, pending = 0, [self.proc.pid]
+        while pending:
+            pid = pending.pop()
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+            except OSError:  # gone
+                continue
+            total += int(fields[11]) + int(fields[12])
+            pending += [int(c) for c in children]
+        return total / os.sysconf("SC_CLK_TCK")
 
     def __exit__(self, *exc: object) -> None:
         self.proc.terminate()
@@ -220,11 +248,11 @@ def _print_latency(label: str, figures: dict[str, Any]) -> None:
         )
 
 
-def latency(url: str, n: int, seconds: float, audit_off: bool) -> dict[str, Any]:
+def latency(url: str, n: int, seconds: float, audit_off: bool, workers: int) -> dict[str, Any]:
     token = analyst_token(url)
     result: dict[str, Any] = {}
     for audit in (True, False) if audit_off else (True,):
-        with Server(url, seconds + 180, audit=audit) as server:
+        with Server(url, seconds + 180, audit=audit, workers=workers) as server:
             load(server.base, token, n, min(3.0, seconds))  # warm-up, not counted
             cpu = server.cpu_s()
             figures = load(server.base, token, n, seconds)
@@ -327,12 +355,14 @@ def _postgres_url() -> tuple[Any, str] | None:
     return server, server.create_database("bench_web")
 
 
-def _store_run(label: str, url: str, n: int, seconds: float, audit_off: bool) -> dict[str, Any]:
+def _store_run(
+    label: str, url: str, n: int, seconds: float, audit_off: bool, workers: int
+) -> dict[str, Any]:
     started = time.perf_counter()
     counts = populate(url, n)
     print(f"{label}: {n:,} subjects bulk-inserted in {time.perf_counter() - started:.0f} s "
           f"({', '.join(f'{k} {v:,}' for k, v in counts.items())}); not the pipeline")  # fmt: skip
-    return latency(url, n, seconds, audit_off)
+    return latency(url, n, seconds, audit_off, workers)
 
 
 def main() -> None:
@@ -347,23 +377,31 @@ def main() -> None:
         "--serve", nargs=3, metavar=("URL", "PORT", "SECONDS"), help=argparse.SUPPRESS
     )
     parser.add_argument("--no-audit", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1,
+        help="server processes for the latency runs (default: one a core, as deployed)",
+    )  # fmt: skip
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve[0], int(args.serve[1]), float(args.serve[2]), not args.no_audit)
+        url, port, bound = args.serve
+        serve(url, int(port), float(bound), not args.no_audit, args.workers)
         return
     n, bank, default_s = SCALES[args.scale]
     seconds = args.seconds or default_s
     work = Path(tempfile.mkdtemp(prefix="bench-web-"))
     figures: dict[str, Any] = {"bench": "web", "scale": args.scale, "subjects": n,
-                               "clients": CLIENTS, "seconds": seconds}  # fmt: skip
-    print(f"{CLIENTS} clients, {seconds:.0f} s per run, load average {os.getloadavg()[0]:.2f}")
+                               "clients": CLIENTS, "seconds": seconds,
+                               "workers": args.workers}  # fmt: skip
+    print(f"{CLIENTS} clients, {seconds:.0f} s per run, {args.workers} server processes, "
+          f"load average {os.getloadavg()[0]:.2f}")  # fmt: skip
     try:
         sqlite = f"sqlite:///{work}/web.db"
-        figures["sqlite"] = _store_run("SQLite", sqlite, n, seconds, not args.no_audit_run)
+        audit_off, workers = not args.no_audit_run, args.workers
+        figures["sqlite"] = _store_run("SQLite", sqlite, n, seconds, audit_off, workers)
         pg = None if args.no_postgres else _postgres_url()
         if pg is not None:
             try:
-                figures["postgres"] = _store_run("PostgreSQL", pg[1], n, seconds, False)
+                figures["postgres"] = _store_run("PostgreSQL", pg[1], n, seconds, False, workers)
             finally:
                 pg[0].stop()
         if not args.no_match:
