@@ -36,12 +36,9 @@ def _workers(pid: int) -> list[int]:
 
 
 def test_two_workers_serve_one_store_and_audit_on_one_chain(tmp_path: Path) -> None:
+    """Started on a data directory with no store yet: the command creates (migrates) it once
+    before its workers start, so they do not race to."""
     data = tmp_path / "data"
-    store = Store.open(Settings(data_dir=data))
-    with store.session() as s:
-        add_user(s, "ana", "analyst", by="test")
-        token = issue_token(s, "ana", by="test").token
-    store.dispose()
     port = _free_port()
     env = {**os.environ, "SAFEGUARD_DATA_DIR": str(data)}
     cli = str(Path(sys.executable).with_name("safeguard"))
@@ -58,6 +55,11 @@ def test_two_workers_serve_one_store_and_audit_on_one_chain(tmp_path: Path) -> N
         while len(_workers(server.pid)) < 2 and time.monotonic() < deadline:
             time.sleep(0.3)
         assert len(_workers(server.pid)) == 2, "two worker processes under the supervisor"
+        store = Store.open(Settings(data_dir=data), migrate=False)  # the command migrated it
+        with store.session() as s:
+            add_user(s, "ana", "analyst", by="test")
+            token = issue_token(s, "ana", by="test").token
+        store.dispose()
 
         def me(_: int) -> int:
             headers = {"authorization": f"Bearer {token}"}

@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from safeguard.cli.common import JSON, console, emit_json, handle_errors, settings
+from safeguard.cli.common import JSON, console, emit_json, handle_errors, open_store, settings
 from safeguard.errors import ConfigError
 
 __all__ = ["register"]
@@ -57,6 +57,9 @@ def serve_command(
 
     tls = tls_cert is not None
     if workers > 1:  # each process builds its app from the environment (uvicorn's factory)
+        # The settings are checked and the store migrated here, once, not by N processes
+        # racing to migrate it.
+        open_store().dispose()
         os.environ.update(zip(WORKER_ENV, ("1" if tls else "0", str(workers)), strict=True))
         app: Any = "safeguard.web.app:worker_app"
     else:

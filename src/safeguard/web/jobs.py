@@ -129,9 +129,11 @@ def _alive(runner: str) -> bool:
     """Whether the process a job's ``runner`` names may still be running it: this process,
     or a live process on this host. A process on another host (a shared PostgreSQL store)
     cannot be checked from here and is taken to be alive."""
+    if runner == RUNNER:
+        return True
     host, _, pid = runner.rpartition(":")
-    if runner == RUNNER or not pid.isdigit():
-        return runner == RUNNER
+    if not pid.isdigit():  # no runner recorded (before migration 0005)
+        return False
     if host != socket.gethostname():
         return True
     try:
