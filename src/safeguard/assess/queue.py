@@ -88,10 +88,6 @@ class QueueFilter:
     facts_changed: bool | None = None
     label: str | None = None  # one subject
 
-    @property
-    def needs_attribution(self) -> bool:
-        return bool(self.force or self.rocu or self.confidence)
-
 
 @dataclass(frozen=True)
 class QueueEntry:
