@@ -6,7 +6,7 @@ Each query that lists subjects or packages takes the actor and filters in SQL wi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlalchemy import and_, select
@@ -93,22 +93,8 @@ def operation_names(store: Store) -> list[str]:
 
 def _queue_item(e: QueueEntry, forces: dict[str, uk.Force]) -> QueueItem:
     force = forces.get(e.force_id) if e.force_id else None
-    return QueueItem(
-        label=e.label,
-        tier=e.tier,
-        computed_tier=e.computed_tier,
-        override_tier=e.override_tier,
-        facts_changed=e.facts_changed,
-        score=e.score,
-        accounts=e.accounts,
-        country=e.country,
-        force_id=e.force_id,
-        force_name=force.name if force else None,
-        rocu=e.rocu,
-        confidence=e.confidence,
-        reasons=e.reasons,
-        deconfliction=e.deconfliction,
-    )
+    shown = {f.name: getattr(e, f.name) for f in fields(QueueItem) if f.name != "force_name"}
+    return QueueItem(**shown, force_name=force.name if force else None)
 
 
 def triage_queue(

@@ -216,8 +216,8 @@ class Assessment(Base):
     top_reasons: Mapped[list[Any]] = mapped_column(JsonDoc, default=list)
     #: Copies of the subject's attribution the queue filters on, so a filter by force, ROCU
     #: or confidence needs no join: force, ROCU in lower case, confidence (None: none). The
-    #: attribute and assess stages keep them current (:func:`safeguard.assess.queue.
-    #: copy_attribution`); the queue shows the attribution itself.
+    #: attribute and assess stages keep them current (``assess.queue.copy_attribution``);
+    #: the queue shows the attribution itself.
     queue_force_id: Mapped[str | None] = mapped_column(String(60), nullable=True)
     queue_rocu: Mapped[str | None] = mapped_column(String(80), nullable=True)
     queue_confidence: Mapped[str | None] = mapped_column(String(10), nullable=True)
