@@ -66,7 +66,35 @@ def test_a_view_that_cannot_be_audited_is_refused(
     def broken(*args: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(auditlog, "append_many", broken)
+    monkeypatch.setattr(auditlog, "append_batch", broken)
     r = client.get(f"/api/v1/operations/webop/subjects/{world.subjects['kent']}")
     assert r.status_code == 503
     assert "label" not in r.text
+
+
+def test_a_views_response_is_held_until_its_event_is_committed(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    world = build_world(sqlite_store, tmp_path)
+    client = world.client(Role.ANALYST)
+    url = f"/api/v1/operations/webop/subjects/{world.subjects['kent']}"
+    assert client.get(url).status_code == 200  # logged in, warm
+    path = sqlite_store.engine.url.database
+    assert path
+    blocker = sqlite3.connect(path, timeout=60)
+    blocker.execute("BEGIN IMMEDIATE")  # no audit event can be committed until this ends
+    answer: dict[str, object] = {}
+    fetch = threading.Thread(target=lambda: answer.update(r=client.get(url)))
+    fetch.start()
+    fetch.join(1.5)
+    assert fetch.is_alive() and not answer  # the view ran, but nothing was sent
+    blocker.rollback()
+    fetch.join(60)
+    r = answer["r"]
+    assert getattr(r, "status_code", None) == 200
+    with sqlite_store.session() as s:
+        last = s.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).one()
+        assert last.action == "web.subjects.view" and last.target.endswith(
+            world.subjects["kent"]
+        )
+        assert check_chain(s).intact

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
 from safeguard.store.models import AuditEvent
@@ -29,6 +29,7 @@ __all__ = [
     "AuditProblem",
     "NewEvent",
     "append",
+    "append_batch",
     "append_many",
     "canonical_json",
     "check_chain",
@@ -82,9 +83,8 @@ class NewEvent:
     at: datetime | None = None
 
 
-def append_many(session: Session, events: Sequence[NewEvent]) -> list[AuditEvent]:
-    """Add ``events`` at the end of the chain, in order, under one lock (flushed, committed
-    with ``session``): what a batched writer appends in one transaction."""
+def _chained(session: Session, events: Sequence[NewEvent]) -> list[dict[str, Any]]:
+    """The rows of ``events`` after the chain's last event, taken under the log's lock."""
     _lock_log(session)
     prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     prev_hash = prev or GENESIS
@@ -94,20 +94,27 @@ def append_many(session: Session, events: Sequence[NewEvent]) -> list[AuditEvent
         doc = json.loads(canonical_json(dict(e.detail or {})))
         at = e.at or datetime.now(UTC)
         content = _content(at, e.actor, e.action, e.target, doc)
-        row = AuditEvent(
-            at=at,
-            actor=e.actor,
-            action=e.action,
-            target=e.target,
-            detail=doc,
-            prev_hash=prev_hash,
-            hash=event_hash(prev_hash, content),
-        )
-        rows.append(row)
-        prev_hash = row.hash
+        digest = event_hash(prev_hash, content)
+        rows.append({"at": at, "actor": e.actor, "action": e.action, "target": e.target,
+                     "detail": doc, "prev_hash": prev_hash, "hash": digest})  # fmt: skip
+        prev_hash = digest
+    return rows
+
+
+def append_many(session: Session, events: Sequence[NewEvent]) -> list[AuditEvent]:
+    """Add ``events`` at the end of the chain, in order, under one lock (flushed, committed
+    with ``session``), as entities."""
+    rows = [AuditEvent(**row) for row in _chained(session, events)]
     session.add_all(rows)
     session.flush()
     return rows
+
+
+def append_batch(session: Session, events: Sequence[NewEvent]) -> None:
+    """:func:`append_many` without entities (one multi-row ``INSERT``, committed with
+    ``session``): what the web's batched writer appends, a tenth of the ORM's cost."""
+    if events:
+        session.execute(insert(AuditEvent), _chained(session, events))
 
 
 def append(

@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from safeguard import __version__
 from safeguard.config import Settings
 from safeguard.store.db import Store
+from safeguard.web.auditlog import AuditGate
 from safeguard.web.deps import WebState
 from safeguard.web.jobs import JobRunner
 from safeguard.web.routes import ROUTERS
@@ -106,6 +107,7 @@ def create_app(
     app.state.settings = settings
     app.state.engines = EngineCache()
     app.state.jobs = JobRunner(app.state.web.store, settings)
+    app.add_middleware(AuditGate)
     app.add_middleware(_RefuseNul)
     app.add_middleware(_SecurityHeaders, tls=tls)
     app.add_exception_handler(StarletteHTTPException, _to_login)  # type: ignore[arg-type]

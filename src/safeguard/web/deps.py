@@ -3,8 +3,9 @@
 Every route carries exactly one :class:`Need` in its dependencies. ``Need(action)`` finds the
 actor (session cookie or ``Authorization: Bearer`` token), checks :func:`safeguard.authz.may`,
 checks the CSRF token on a browser's unsafe request, applies the token's rate limit, and
-audits the request: the route runs only once its audit event is committed (appended in
-batches by :class:`safeguard.web.auditlog.AuditWriter`). ``Need(PUBLIC)`` marks the few
+audits the request (appended in batches by :class:`safeguard.web.auditlog.AuditWriter`): a
+change's route runs only once its event is committed, a view's response is sent only once
+it is (:class:`safeguard.web.auditlog.AuditGate`). ``Need(PUBLIC)`` marks the few
 routes anyone may reach (login, assets).
 The authorisation-matrix test walks the route table and fails on a route without a Need.
 """
@@ -26,7 +27,7 @@ from safeguard import authz
 from safeguard.access import session_actor, token_actor
 from safeguard.authz import Actor
 from safeguard.store.db import Store
-from safeguard.web.auditlog import AuditWriter
+from safeguard.web.auditlog import AUDIT_FAILED, AuditWriter
 
 __all__ = [
     "COOKIE",
@@ -160,17 +161,22 @@ class Need:
         return actor
 
     async def _audit(self, request: Request, state: WebState, actor: Actor) -> None:
-        """Wait until the request's audit event is committed; 503 if it cannot be."""
+        """Queue the request's audit event. A change (POST and the like) runs only once its
+        event is committed (503 if it cannot be); a view's route runs meanwhile, and its
+        response waits for the commit (:class:`safeguard.web.auditlog.AuditGate`)."""
         done = state.audit_log.submit(
             actor.username,
             f"web.{self.action}",
             request.url.path,
             {"method": request.method, "client": actor.client, "query": request.url.query},
         )
+        if request.method not in _UNSAFE:
+            request.state.audit = done
+            return
         try:
             await asyncio.wrap_future(done)
         except Exception as exc:
-            raise HTTPException(503, "the audit log cannot be written: nothing is served") from exc
+            raise HTTPException(503, AUDIT_FAILED) from exc
 
 
 def _current(request: Request) -> Actor:
