@@ -94,7 +94,5 @@ def test_a_views_response_is_held_until_its_event_is_committed(
     assert getattr(r, "status_code", None) == 200
     with sqlite_store.session() as s:
         last = s.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).one()
-        assert last.action == "web.subjects.view" and last.target.endswith(
-            world.subjects["kent"]
-        )
+        assert last.action == "web.subjects.view" and last.target.endswith(world.subjects["kent"])
         assert check_chain(s).intact

@@ -91,9 +91,13 @@ def operation_names(store: Store) -> list[str]:
         return list(s.scalars(select(Operation.name).order_by(Operation.name)))
 
 
+#: The queue entry's fields a :class:`QueueItem` shows (all of them but the force's name).
+_SHOWN = tuple(f.name for f in fields(QueueItem) if f.name != "force_name")
+
+
 def _queue_item(e: QueueEntry, forces: dict[str, uk.Force]) -> QueueItem:
     force = forces.get(e.force_id) if e.force_id else None
-    shown = {f.name: getattr(e, f.name) for f in fields(QueueItem) if f.name != "force_name"}
+    shown = {name: getattr(e, name) for name in _SHOWN}
     return QueueItem(**shown, force_name=force.name if force else None)
 
 

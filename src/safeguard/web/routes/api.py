@@ -79,7 +79,7 @@ def summary(
 
 
 @router.get("/operations/{name}/queue")
-def queue(
+async def queue(
     request: Request,
     name: str,
     actor: Annotated[Actor, Depends(Need("queue.view"))],
@@ -96,7 +96,7 @@ def queue(
 
 
 @router.get("/operations/{name}/subjects/{label}")
-def subject(
+async def subject(
     request: Request,
     name: str,
     label: str,

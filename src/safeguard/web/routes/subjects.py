@@ -66,7 +66,7 @@ class QueueQuery(BaseModel):
 
 
 @router.get("/operations/{name}/queue")
-def queue_page(
+async def queue_page(
     request: Request,
     name: str,
     actor: Annotated[Actor, Depends(Need("queue.view"))],
@@ -93,7 +93,7 @@ def queue_page(
 
 
 @router.get("/operations/{name}/subjects/{label}")
-def subject_page(
+async def subject_page(
     request: Request,
     name: str,
     label: str,
