@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import BindParameter, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from safeguard.errors import NotFoundError
@@ -18,10 +18,12 @@ from safeguard.store.models import (
     SubjectNetwork,
 )
 
-__all__ = ["account_ids_for", "find_subject", "list_subjects", "show_subject"]
+__all__ = ["account_ids_for", "find_subject", "list_subjects", "network_doc", "subject_evidence"]
 
 
-def _network_doc(net: SubjectNetwork | None) -> dict[str, Any]:
+def network_doc(net: Any) -> dict[str, Any]:
+    """A subject's network figures (a ``SubjectNetwork`` or a row of its columns; ``{}``
+    without one)."""
     if net is None:
         return {}
     return {
@@ -51,7 +53,7 @@ def list_subjects(session: Session, op_id: int, limit: int | None = None) -> lis
     if limit is not None:
         q = q.limit(limit)
     return [
-        {"id": s.id, "label": s.label, "accounts": int(n), **_network_doc(net)}
+        {"id": s.id, "label": s.label, "accounts": int(n), **network_doc(net)}
         for s, n, net in session.execute(q)
     ]
 
@@ -71,29 +73,56 @@ def find_subject(session: Session, ref: str, op_id: int | None) -> Subject:
     return found
 
 
-def _links(session: Session, op_id: int, ids: list[int]) -> list[dict[str, Any]]:
-    q = select(LinkEvidence).where(
-        LinkEvidence.operation_id == op_id,
-        or_(LinkEvidence.account_a.in_(ids), LinkEvidence.account_b.in_(ids)),
+#: The statements of :func:`subject_evidence`, built once (columns, no entities): the
+#: subject page runs them on every view, and building a statement cost more than running it.
+_ACCOUNTS = (
+    select(Account.id, Account.platform_account_id, Account.username)
+    .join(SubjectAccount, SubjectAccount.account_id == Account.id)
+    .where(SubjectAccount.subject_id == bindparam("subject"))
+    .order_by(Account.id)
+)
+_ACCOUNT_IDS: BindParameter[int] = bindparam("accounts", expanding=True)
+_LINKS = (
+    select(
+        LinkEvidence.account_a,
+        LinkEvidence.account_b,
+        LinkEvidence.linker,
+        LinkEvidence.strength,
+        LinkEvidence.score,
+        LinkEvidence.accepted,
+        LinkEvidence.evidence,
     )
-    return [
-        {
-            "account_a": link.account_a,
-            "account_b": link.account_b,
-            "linker": link.linker,
-            "strength": link.strength,
-            "score": link.score,
-            "accepted": link.accepted,
-            "evidence": link.evidence,
-        }
-        for link in session.scalars(q.order_by(LinkEvidence.id).limit(500))
-    ]
+    .where(
+        LinkEvidence.operation_id == bindparam("op"),
+        or_(LinkEvidence.account_a.in_(_ACCOUNT_IDS), LinkEvidence.account_b.in_(_ACCOUNT_IDS)),
+    )
+    .order_by(LinkEvidence.id)
+    .limit(500)
+)
+_ACTIONS = (
+    select(
+        SubjectAction.id,
+        SubjectAction.action,
+        SubjectAction.account_ids,
+        SubjectAction.justification,
+        SubjectAction.author,
+        SubjectAction.at,
+        SubjectAction.reverted_by,
+    )
+    .where(SubjectAction.operation_id == bindparam("op"))
+    .order_by(SubjectAction.id)
+)
 
 
-def _actions(session: Session, op_id: int, ids: list[int]) -> list[dict[str, Any]]:
+def subject_evidence(session: Session, subject_id: int, op_id: int) -> dict[str, Any]:
+    """A subject's accounts, every link touching them (at most 500) and the analysts'
+    actions on any of them."""
+    conn = session.connection()
+    accounts = [row._asdict() for row in conn.execute(_ACCOUNTS, {"subject": subject_id})]
+    ids = [a["id"] for a in accounts]
+    links = [row._asdict() for row in conn.execute(_LINKS, {"op": op_id, "accounts": ids})]
     wanted = set(ids)
-    q = select(SubjectAction).where(SubjectAction.operation_id == op_id)
-    return [
+    actions = [
         {
             "id": a.id,
             "action": a.action,
@@ -103,32 +132,10 @@ def _actions(session: Session, op_id: int, ids: list[int]) -> list[dict[str, Any
             "at": a.at,
             "reverted_by": a.reverted_by,
         }
-        for a in session.scalars(q.order_by(SubjectAction.id))
+        for a in conn.execute(_ACTIONS, {"op": op_id})
         if wanted & set(a.account_ids)
     ]
-
-
-def show_subject(session: Session, subject: Subject) -> dict[str, Any]:
-    """One subject: its accounts, every link touching them, its network, analysts' actions."""
-    accounts = session.scalars(
-        select(Account)
-        .join(SubjectAccount, SubjectAccount.account_id == Account.id)
-        .where(SubjectAccount.subject_id == subject.id)
-        .order_by(Account.id)
-    ).all()
-    ids = [a.id for a in accounts]
-    return {
-        "id": subject.id,
-        "label": subject.label,
-        "operation_id": subject.operation_id,
-        "accounts": [
-            {"id": a.id, "platform_account_id": a.platform_account_id, "username": a.username}
-            for a in accounts
-        ],
-        "links": _links(session, subject.operation_id, ids),
-        "network": _network_doc(session.get(SubjectNetwork, subject.id)),
-        "actions": _actions(session, subject.operation_id, ids),
-    }
+    return {"accounts": accounts, "links": links, "actions": actions}
 
 
 def account_ids_for(session: Session, op_id: int, platform_ids: Sequence[str]) -> list[int]:

@@ -7,15 +7,17 @@ Each query that lists subjects or packages takes the actor and filters in SQL wi
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import Select, and_, bindparam, select
 
 from safeguard import authz
 from safeguard.assess.queue import QueueEntry, QueueFilter, queue_entries
 from safeguard.authz import Actor
 from safeguard.errors import NotFoundError
 from safeguard.refdata import uk
+from safeguard.resolve.query import network_doc, subject_evidence
 from safeguard.store.db import Store
 from safeguard.store.models import (
     Assessment,
@@ -23,6 +25,7 @@ from safeguard.store.models import (
     IntelPackage,
     Operation,
     Subject,
+    SubjectNetwork,
 )
 
 __all__ = [
@@ -126,49 +129,104 @@ def triage_queue(
     return [_queue_item(e, forces) for e in rows]
 
 
-def _attribution_of(op_id: int, subject_id: Any) -> Any:
+def _attribution_of_subject() -> Any:
     """The join onto a subject's attribution along ``ix_attribution_op_subject``."""
-    return and_(Attribution.operation_id == op_id, Attribution.subject_id == subject_id)
+    return and_(
+        Attribution.operation_id == Subject.operation_id, Attribution.subject_id == Subject.id
+    )
+
+
+def _subject_statement(actor: Actor) -> Select[Any]:
+    """A subject by operation name and label, with its assessment, attribution and network:
+    one row, or none when the actor may not see it."""
+    op_id = select(Operation.id).where(Operation.name == bindparam("op")).scalar_subquery()
+    net = SubjectNetwork
+    return (
+        select(
+            Subject.id,
+            Subject.label,
+            Subject.operation_id,
+            Assessment.id.label("assessment"),
+            Assessment.tier,
+            Assessment.score,
+            Assessment.reasons,
+            Assessment.deconfliction,
+            Attribution.id.label("attribution"),
+            Attribution.country,
+            Attribution.force_id,
+            Attribution.rocu,
+            Attribution.confidence,
+            Attribution.evidence,
+            net.subject_id.label("network"),
+            net.degree,
+            net.counterparts,
+            net.sent,
+            net.received,
+            net.community,
+            net.roles,
+        )
+        .outerjoin(Assessment, Assessment.subject_id == Subject.id)
+        .outerjoin(Attribution, _attribution_of_subject())
+        .outerjoin(net, net.subject_id == Subject.id)
+        .where(
+            Subject.operation_id == op_id,
+            Subject.label == bindparam("label"),
+            authz.subject_filter(actor),
+        )
+        .limit(1)
+    )
+
+
+def _package_refs(actor: Actor) -> Select[Any]:
+    return select(IntelPackage.reference).where(
+        IntelPackage.subject_id == bindparam("subject"), authz.package_filter(actor)
+    )
+
+
+@lru_cache(maxsize=64)
+def _cached(role: authz.Role) -> tuple[Select[Any], Select[Any]]:
+    """The statements of an actor not bound to a force (what they may see depends only on
+    the role): built once."""
+    actor = Actor(0, "", role)
+    return _subject_statement(actor), _package_refs(actor)
+
+
+def _statements(actor: Actor) -> tuple[Select[Any], Select[Any]]:
+    if actor.is_force_bound:  # the need-to-know clause names the force: built each time
+        return _subject_statement(actor), _package_refs(actor)
+    return _cached(actor.role)
 
 
 def subject_doc(store: Store, operation: str, actor: Actor, label: str) -> dict[str, Any]:
-    """One subject as ``safeguard subjects show`` gives it, plus its assessment, attribution
-    and packages; :class:`NotFoundError` also when the actor may not see it."""
-    from safeguard.resolve.query import show_subject
-
-    op_id = store.operation_id(operation)
-    q = select(Subject).where(
-        Subject.operation_id == op_id, Subject.label == label, authz.subject_filter(actor)
-    )
+    """One subject: its accounts, links, network and the analysts' actions, plus its
+    assessment, attribution and packages; :class:`NotFoundError` also when the actor may not
+    see it (or the operation does not exist)."""
+    subject_q, refs_q = _statements(actor)
     with store.session() as s:
-        subject = s.scalar(q)
-        if subject is None:
+        conn = s.connection()
+        row = conn.execute(subject_q, {"op": operation, "label": label}).first()
+        if row is None:
+            store.operation_id(operation)  # no such operation: say so
             raise NotFoundError(f"no subject {label!r} in operation {operation!r}")
-        doc = show_subject(s, subject)
-        a = s.scalar(select(Assessment).where(Assessment.subject_id == subject.id))
-        att = s.scalar(select(Attribution).where(_attribution_of(op_id, subject.id)))
-        refs = s.scalars(
-            select(IntelPackage.reference).where(
-                IntelPackage.subject_id == subject.id, authz.package_filter(actor)
-            )
-        )
-        doc["packages"] = sorted(refs)
+        evidence = subject_evidence(s, row.id, row.operation_id)
+        refs = sorted(conn.execute(refs_q, {"subject": row.id}).scalars())
+    doc: dict[str, Any] = {"id": row.id, "label": row.label, "operation_id": row.operation_id}
+    doc |= {"accounts": evidence["accounts"], "links": evidence["links"]}
+    doc["network"] = network_doc(row if row.network is not None else None)
+    doc["actions"] = evidence["actions"]
+    doc["packages"] = refs
     doc["assessment"] = (
-        {"tier": a.tier, "score": a.score, "reasons": a.reasons, "deconfliction": a.deconfliction}
-        if a
+        {"tier": row.tier, "score": row.score, "reasons": row.reasons,
+         "deconfliction": row.deconfliction}
+        if row.assessment is not None
         else None
-    )
+    )  # fmt: skip
     doc["attribution"] = (
-        {
-            "country": att.country,
-            "force_id": att.force_id,
-            "rocu": att.rocu,
-            "confidence": att.confidence,
-            "evidence": att.evidence,
-        }
-        if att
+        {"country": row.country, "force_id": row.force_id, "rocu": row.rocu,
+         "confidence": row.confidence, "evidence": row.evidence}
+        if row.attribution is not None
         else None
-    )
+    )  # fmt: skip
     return doc
 
 

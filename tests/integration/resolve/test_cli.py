@@ -72,3 +72,35 @@ def test_merge_and_errors(data_dir: Path) -> None:
     assert refused.exit_code == 5 and "justification" in refused.output
     no_why = runner.invoke(app, ["subjects", "merge", *labels, "-o", "op"])
     assert no_why.exit_code != 0
+
+
+def test_the_web_subject_doc_has_the_links_and_actions_the_cli_shows(data_dir: Path) -> None:
+    """The web's subject record (prepared column statements) and the CLI's `subjects show`
+    name the same accounts, links and analysts' actions."""
+    from safeguard.authz import Actor, Role
+    from safeguard.web.queries import subject_doc
+
+    analyst = Actor(1, "analyst7", Role.ANALYST)
+    _json("subjects", "split", "a3", "-o", "op", "-j", "different person on checks")
+    listed = _json("subjects", "list", "-o", "op")
+    assert isinstance(listed, list)
+    store = Store.open(Settings(data_dir=data_dir))
+    try:
+        docs = {d["label"]: subject_doc(store, "op", analyst, d["label"]) for d in listed}
+    finally:
+        store.dispose()
+    pid = {a["id"]: a["platform_account_id"] for d in docs.values() for a in d["accounts"]}
+    for label, web in docs.items():
+        cli = _json("subjects", "show", label, "-o", "op")
+        assert isinstance(cli, dict)
+        assert [a["platform_account_id"] for a in web["accounts"]] == sorted(
+            a["platform_account_id"] for a in cli["accounts"]
+        )
+        links = {(pid[x["account_a"]], pid[x["account_b"]], x["linker"]) for x in web["links"]}
+        assert links == {(x["account_a"], x["account_b"], x["linker"]) for x in cli["links"]}
+        actions = [
+            (x["action"], x["author"], [pid[i] for i in x["accounts"]]) for x in web["actions"]
+        ]
+        assert actions == [(x["action"], x["author"], x["accounts"]) for x in cli["actions"]]
+    assert sum(len(d["actions"]) for d in docs.values()) == 1  # the split, on a3's subject
+    assert sum(len(d["links"]) for d in docs.values()) == 3  # a1-a2, a1-a3 twice
