@@ -17,7 +17,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, select
+from sqlalchemy import Connection, Engine, bindparam, create_engine, event, select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,7 +25,7 @@ from safeguard.config import Settings
 from safeguard.errors import NotFoundError, StoreError
 from safeguard.store.models import Base, Operation
 
-__all__ = ["MIGRATIONS_DIR", "PAGE_SIZE", "Store", "alembic_config"]
+__all__ = ["MIGRATIONS_DIR", "PAGE_SIZE", "Store", "alembic_config", "find_operation_id"]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 #: Page size of new SQLite stores (SQLite's largest): stages mostly scan and bulk-write.
@@ -94,6 +94,17 @@ def _make_engine(url: str) -> Engine:
             connect_args={"options": "-c timezone=UTC"},
         )
     raise StoreError(f"unsupported database URL {url!r}: use sqlite:/// or postgresql://")
+
+
+#: An operation's id by name: built once (every web request looks one up; building the
+#: statement cost more than running it).
+_OPERATION_ID = select(Operation.id).where(Operation.name == bindparam("name"))
+
+
+def find_operation_id(session: Session, name: str) -> int | None:
+    """The id of the operation named ``name``, or None."""
+    found: int | None = session.connection().execute(_OPERATION_ID, {"name": name}).scalar()
+    return found
 
 
 class Store:
@@ -183,7 +194,7 @@ class Store:
 
     def operation_id(self, name: str, *, create: bool = False, user: str = "") -> int:
         with self.session() as s:
-            op_id = s.scalar(select(Operation.id).where(Operation.name == name))
+            op_id = find_operation_id(s, name)
             if op_id is not None:
                 return op_id
             if not create:

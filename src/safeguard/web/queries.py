@@ -18,7 +18,7 @@ from safeguard.authz import Actor
 from safeguard.errors import NotFoundError
 from safeguard.refdata import uk
 from safeguard.resolve.query import network_doc, subject_evidence
-from safeguard.store.db import Store
+from safeguard.store.db import Store, find_operation_id
 from safeguard.store.models import (
     Assessment,
     Attribution,
@@ -120,7 +120,7 @@ def triage_queue(
         raise ValueError(f"limit is 1..{MAX_PAGE} and offset >= 0")
     forces = uk.forces()
     with store.session() as s:
-        op_id = s.scalar(select(Operation.id).where(Operation.name == operation))
+        op_id = find_operation_id(s, operation)
         if op_id is None:
             raise NotFoundError(f"no operation named {operation!r}")
         rows = queue_entries(
