@@ -145,7 +145,7 @@ def _yes_no(clause: Any, wanted: bool | None) -> list[Any]:
 class _Shape:
     """What a statement's text depends on; the filter's values are bound parameters."""
 
-    tiers: int  # how many distinct tiers (0: any)
+    tiers: int  # distinct tiers: 0 (any), 1 (one: walked without the tier term), 2 (more)
     given: frozenset[str]  # the text fields given: label, flag, role, force, rocu, confidence
     yes_no: tuple[bool | None, ...]  # position_of_trust, deconfliction, overridden, facts_changed
     no_confidence: bool  # confidence "none": no attribution, or one without confidence
@@ -162,7 +162,7 @@ def _shape(f: QueueFilter, may_view: bool, limited: bool, offset: bool, sort: st
     if sort not in SORTS:
         raise ValueError(f"sort is one of {', '.join(SORTS)}, not {sort!r}")
     return _Shape(
-        tiers=len(set(f.tiers)),
+        tiers=min(len(set(f.tiers)), 2),  # the list of several is one expanding parameter
         given=frozenset(n for n in _TEXT if getattr(f, n) or (n == "label" and f.label == "")),
         yes_no=(f.position_of_trust, f.deconfliction, f.overridden, f.facts_changed),
         no_confidence=f.confidence == "none",

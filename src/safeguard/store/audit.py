@@ -63,13 +63,18 @@ def event_hash(prev_hash: str, content: Mapping[str, Any]) -> str:
     return hashlib.sha256((prev_hash + canonical_json(content)).encode()).hexdigest()
 
 
+#: The statements every append runs, built once.
+_TAKE_WRITE_LOCK = update(AuditEvent).where(AuditEvent.id == -1).values(actor="")
+_HEAD = select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+
+
 def _lock_log(session: Session) -> None:
     """Serialise appenders so two writers cannot both extend the same last event."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(7233810651)"))
     else:
         # Any write statement takes SQLite's write lock for the rest of the transaction.
-        session.execute(update(AuditEvent).where(AuditEvent.id == -1).values(actor=""))
+        session.connection().execute(_TAKE_WRITE_LOCK)
 
 
 @dataclass(frozen=True)
@@ -86,7 +91,7 @@ class NewEvent:
 def _chained(session: Session, events: Sequence[NewEvent]) -> list[dict[str, Any]]:
     """The rows of ``events`` after the chain's last event, taken under the log's lock."""
     _lock_log(session)
-    prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    prev = session.connection().execute(_HEAD).scalar()
     prev_hash = prev or GENESIS
     rows = []
     for e in events:

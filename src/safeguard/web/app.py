@@ -28,7 +28,7 @@ from safeguard.web.jobs import JobRunner
 from safeguard.web.routes import ROUTERS
 from safeguard.web.routes.match import EngineCache
 
-__all__ = ["CSP", "OPENAPI_URL", "WORKER_ENV", "create_app", "worker_app"]
+__all__ = ["CSP", "KEEPALIVE_REQUESTS", "OPENAPI_URL", "WORKER_ENV", "create_app", "worker_app"]
 
 HERE = Path(__file__).parent
 OPENAPI_URL = "/api/v1/openapi.json"
@@ -83,6 +83,47 @@ class _SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+#: Requests a keep-alive connection carries before the server closes it, when several worker
+#: processes share the socket (nginx's long-standing ``keepalive_requests`` default).
+KEEPALIVE_REQUESTS = 100
+
+
+class _RecycleConnections:
+    """Closes each keep-alive connection after :data:`KEEPALIVE_REQUESTS` responses.
+
+    A connection stays with the worker process that accepted it. With persistent clients
+    the workers' shares were set by chance when the clients connected, and one process
+    could serve twice the requests of another while the other idled. A client that
+    reconnects is accepted by whichever process is free first, so the load evens out.
+    Connections are told apart by the client's address and port (while a connection is
+    open no other has them)."""
+
+    def __init__(self, app: ASGIApp, *, after: int = KEEPALIVE_REQUESTS) -> None:
+        self.app = app
+        self._after = after
+        self._served: dict[object, int] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        client = scope.get("client")
+        if scope["type"] != "http" or client is None:
+            await self.app(scope, receive, send)
+            return
+        key = tuple(client)
+
+        async def counted(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                served = self._served.pop(key, 0) + 1
+                if served >= self._after:
+                    MutableHeaders(scope=message)["Connection"] = "close"
+                else:
+                    if len(self._served) > 10_000:  # connections closed by their clients
+                        self._served.clear()
+                    self._served[key] = served
+            await send(message)
+
+        await self.app(scope, receive, counted)
+
+
 async def _to_login(request: Request, exc: StarletteHTTPException) -> Response:
     """A page asked for without a login goes to the login form; the API answers 401."""
     wants_page = not request.url.path.startswith("/api/")
@@ -110,6 +151,8 @@ def create_app(
     app.add_middleware(AuditGate)
     app.add_middleware(_RefuseNul)
     app.add_middleware(_SecurityHeaders, tls=tls)
+    if workers > 1:
+        app.add_middleware(_RecycleConnections)
     app.add_exception_handler(StarletteHTTPException, _to_login)  # type: ignore[arg-type]
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for router in ROUTERS:

@@ -23,12 +23,12 @@ load a view's wait overlaps its route's work, and there are fewer commits to pay
 from __future__ import annotations
 
 import asyncio
-import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Mapping
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,7 +38,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from safeguard.store.audit import NewEvent, append_batch
 from safeguard.store.db import Store
 
-__all__ = ["AUDIT_FAILED", "LINGER_S", "MAX_BATCH", "AuditGate", "AuditWriter"]
+__all__ = ["AUDIT_FAILED", "LINGER_S", "MAX_BATCH", "AuditGate", "AuditWriter", "PendingAudit"]
 
 #: Most events appended in one transaction.
 MAX_BATCH = 500
@@ -47,10 +47,13 @@ LINGER_S = 0.02
 AUDIT_FAILED = "the audit log cannot be written: nothing is served"
 
 
-@dataclass(frozen=True)
-class _Pending:
-    event: NewEvent
-    done: Future[None]
+@dataclass
+class _Batch:
+    """Events that commit together, and the one future their requests wait on."""
+
+    started: float
+    events: list[NewEvent] = field(default_factory=list)
+    done: Future[None] = field(default_factory=Future)
 
 
 class AuditWriter:
@@ -59,55 +62,83 @@ class AuditWriter:
     def __init__(self, store: Store, linger: float | None = None) -> None:
         self._store = store
         self._linger = LINGER_S if linger is None else linger
-        self._queue: queue.SimpleQueue[_Pending] = queue.SimpleQueue()
-        self._lock = threading.Lock()
+        self._ready = threading.Condition()
+        self._batches: deque[_Batch] = deque()  # the last one is open to new events
         self._thread: threading.Thread | None = None
+        #: This process's waits on a batch, one per event loop (a loop's requests await one
+        #: future: a batch's commit wakes each loop once, not once a request).
+        self._waits: dict[tuple[asyncio.AbstractEventLoop, Future[None]], asyncio.Future[None]]
+        self._waits = {}
         #: Transactions committed so far (for tests and the benchmark).
         self.transactions = 0
 
     def submit(
         self, actor: str, action: str, target: str, detail: Mapping[str, Any]
     ) -> Future[None]:
-        """Queue one event; the future completes once it is committed (or fails)."""
-        done: Future[None] = Future()
-        with self._lock:  # queue order is chain order (and time order): stamp and enqueue
+        """Queue one event; the future completes once it is committed (or fails). Events
+        queued together share their batch's future."""
+        with self._ready:  # queue order is chain order (and time order): stamp and enqueue
             event = NewEvent(actor, action, target, detail, at=datetime.now(UTC))
-            self._queue.put(_Pending(event, done))
+            last = self._batches[-1] if self._batches else None
+            if last is None or len(last.events) >= MAX_BATCH:
+                last = _Batch(time.monotonic())
+                self._batches.append(last)
+            last.events.append(event)
+            self._ready.notify()
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
                 self._thread.start()
-        return done
+        return last.done
 
-    def _batch(self) -> list[_Pending]:
-        batch = [self._queue.get()]
-        until = time.monotonic() + self._linger
-        while len(batch) < MAX_BATCH:
-            try:
-                batch.append(self._queue.get(timeout=max(0.0, until - time.monotonic())))
-            except queue.Empty:
-                break
-        return batch
+    async def committed(self, done: Future[None]) -> None:
+        """Wait (in an event loop) until the batch of ``done`` is committed; its error if not."""
+        key = (asyncio.get_running_loop(), done)
+        wait = self._waits.get(key)
+        if wait is None:
+            wait = self._waits[key] = asyncio.wrap_future(done)
+            wait.add_done_callback(lambda _: self._waits.pop(key, None))
+        await asyncio.shield(wait)  # a request cancelled does not cancel the others' wait
+
+    def _take(self) -> _Batch:
+        """The first batch, once it is full, has lingered its time, or has a successor."""
+        with self._ready:
+            while not self._batches:
+                self._ready.wait()
+            first = self._batches[0]
+            while len(self._batches) == 1 and len(first.events) < MAX_BATCH:
+                left = first.started + self._linger - time.monotonic()
+                if left <= 0:
+                    break
+                self._ready.wait(left)
+            return self._batches.popleft()
 
     def _run(self) -> None:
         while True:
-            batch = self._batch()
+            batch = self._take()
             try:
                 with self._store.session() as s:
-                    append_batch(s, [p.event for p in batch])
+                    append_batch(s, batch.events)
             except Exception as exc:  # every waiting request is refused, none is served
-                for p in batch:
-                    p.done.set_exception(exc)
+                batch.done.set_exception(exc)
                 continue
             self.transactions += 1
-            for p in batch:
-                p.done.set_result(None)
+            batch.done.set_result(None)
+
+
+@dataclass(frozen=True)
+class PendingAudit:
+    """A view's audit event on its way to the log (what :class:`AuditGate` waits for)."""
+
+    writer: AuditWriter
+    done: Future[None]
 
 
 class AuditGate:
     """ASGI middleware: a response starts only once its request's audit event is committed.
 
     A view (GET) does not wait for its event before its route runs (:class:`~safeguard.web.
-    deps.Need` leaves the pending commit in ``request.state.audit``): the route's work and
+    deps.Need` leaves the writer and the pending commit in ``request.state.audit``, a
+    :class:`PendingAudit`): the route's work and
     the commit overlap, and the response is held here until the commit is done. If it
     fails, the route's response is dropped unsent and the client gets 503 instead.
     """
@@ -125,10 +156,10 @@ class AuditGate:
             nonlocal refused
             if refused:
                 return
-            pending: Future[None] | None = scope.get("state", {}).get("audit")
+            pending: PendingAudit | None = scope.get("state", {}).get("audit")
             if message["type"] == "http.response.start" and pending is not None:
                 try:
-                    await asyncio.wrap_future(pending)
+                    await pending.writer.committed(pending.done)
                 except Exception:
                     refused = True
                     await JSONResponse({"detail": AUDIT_FAILED}, 503)(scope, receive, send)

@@ -12,7 +12,6 @@ The authorisation-matrix test walks the route table and fails on a route without
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import threading
 import time
@@ -26,7 +25,7 @@ from safeguard import authz
 from safeguard.access import session_actor, token_actor
 from safeguard.authz import Actor
 from safeguard.store.db import Store
-from safeguard.web.auditlog import AUDIT_FAILED, AuditWriter
+from safeguard.web.auditlog import AUDIT_FAILED, AuditWriter, PendingAudit
 
 __all__ = [
     "COOKIE",
@@ -172,10 +171,10 @@ class Need:
             {"method": request.method, "client": actor.client, "query": request.url.query},
         )
         if request.method not in _UNSAFE:
-            request.state.audit = done
+            request.state.audit = PendingAudit(state.audit_log, done)
             return
         try:
-            await asyncio.wrap_future(done)
+            await state.audit_log.committed(done)
         except Exception as exc:
             raise HTTPException(503, AUDIT_FAILED) from exc
 
