@@ -84,16 +84,17 @@ class _SecurityHeaders:
 
 
 #: Requests a keep-alive connection carries before the server closes it, when several worker
-#: processes share the socket (nginx's long-standing ``keepalive_requests`` default).
-KEEPALIVE_REQUESTS = 100
+#: processes share the socket: a reconnect every 25 requests evens the processes' shares out
+#: within seconds (at 100 a 20 s benchmark run was still uneven).
+KEEPALIVE_REQUESTS = 25
 
 
 class _RecycleConnections:
     """Closes each keep-alive connection after :data:`KEEPALIVE_REQUESTS` responses.
 
-    A connection stays with the worker process that accepted it. With persistent clients
-    the workers' shares were set by chance when the clients connected, and one process
-    could serve twice the requests of another while the other idled. A client that
+    A connection stays with the worker process that accepted it, and the first process to
+    wake accepts every connection waiting: clients that connected together (``bench/web.py``'s
+    20) all landed on one process while the other idled. A client that
     reconnects is accepted by whichever process is free first, so the load evens out.
     Connections are told apart by the client's address and port (while a connection is
     open no other has them)."""
