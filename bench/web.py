@@ -120,6 +120,24 @@ class Server:
         self.__exit__()
         raise RuntimeError("the app did not start within 120 s")
 
+    def worker_cpu_s(self) -> list[float]:
+        """CPU seconds each worker process has used (how evenly the load is spread)."""
+        root = self.proc.pid
+        try:
+            children = Path(f"/proc/{root}/task/{root}/children").read_text().split()
+        except OSError:
+            return []
+        out = []
+        for pid in children:
+            try:
+                if b"spawn_main" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    continue  # multiprocessing's resource tracker
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            out.append((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
+        return out
+
     def cpu_s(self) -> float:
         """CPU seconds the server's processes (the supervisor and its live workers) have
         used (user + system)."""
@@ -254,16 +272,20 @@ def latency(url: str, n: int, seconds: float, audit_off: bool, workers: int) -> 
     for audit in (True, False) if audit_off else (True,):
         with Server(url, seconds + 180, audit=audit, workers=workers) as server:
             load(server.base, token, n, min(3.0, seconds))  # warm-up, not counted
-            cpu = server.cpu_s()
+            cpu, per_worker = server.cpu_s(), server.worker_cpu_s()
             figures = load(server.base, token, n, seconds)
             served = sum(int(f["requests"] + f["errors"]) for f in figures.values())
             cpu_ms = round((server.cpu_s() - cpu) * 1000 / max(1, served), 2)
+            after = server.worker_cpu_s()
+            shares = [round(b - a, 1) for a, b in zip(per_worker, after, strict=False)]
         result["audited" if audit else "no_audit"] = {
             **figures,
             "server_cpu_ms_per_request": cpu_ms,
+            "worker_cpu_s": shares,
         }
         _print_latency("audited (as deployed)" if audit else "audit append disabled", figures)
-        print(f"    server CPU per request: {cpu_ms} ms   load average {os.getloadavg()[0]:.2f}")
+        print(f"    server CPU per request: {cpu_ms} ms (CPU s by worker: {shares})"
+              f"   load average {os.getloadavg()[0]:.2f}")  # fmt: skip
         if ERRORS:
             print(f"    errors: {dict(ERRORS)}")
             ERRORS.clear()
