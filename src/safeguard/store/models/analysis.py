@@ -144,6 +144,11 @@ class RegisterEntry(Base):
     contact: Mapped[str] = mapped_column(Text, default="")
 
 
+#: What PostgreSQL's queue indexes also carry so a page's walk is an index-only scan (its
+#: planner wants the columns under the tier expression too; migration 0006).
+_INDEX_ONLY = ["id", "override_tier", "tier"]
+
+
 class Assessment(Base):
     __tablename__ = "assessment"
     #: The triage queue reads an operation's assessments in priority order (tier in force,
@@ -158,6 +163,7 @@ class Assessment(Base):
             text("score DESC"),
             "subject_label",
             "subject_id",
+            postgresql_include=_INDEX_ONLY,
         ),
         Index("ix_assessment_queue_score", "operation_id", text("score DESC"), "subject_label"),
         Index("ix_assessment_queue_label", "operation_id", "subject_label"),
@@ -171,6 +177,7 @@ class Assessment(Base):
             text("score DESC"),
             "subject_label",
             "subject_id",
+            postgresql_include=_INDEX_ONLY,
         ),
         Index(
             "ix_assessment_queue_overridden",
