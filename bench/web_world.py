@@ -7,7 +7,6 @@ the web benchmark measures the web app alone.
 from __future__ import annotations
 
 import random
-import time
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
@@ -88,15 +87,6 @@ def _subject_rows(n: int, forces: list[str]) -> Iterator[tuple[str, dict[str, An
             }  # fmt: skip
 
 
-def _vacuum_until_all_visible(store: Any) -> None:
-    query = "SELECT relallvisible >= relpages FROM pg_class WHERE relname = 'assessment'"
-    deadline = time.monotonic() + 60
-    with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        while not conn.exec_driver_sql(query).scalar() and time.monotonic() < deadline:
-            time.sleep(0.3)
-            conn.exec_driver_sql("VACUUM assessment")
-
-
 def populate(url: str, n: int) -> dict[str, int]:
     """Bulk-insert the world; returns rows per table."""
     from sqlalchemy import insert
@@ -137,8 +127,10 @@ def populate(url: str, n: int) -> dict[str, int]:
     # only once its rows' commits are on disk: vacuum again until it has (with synchronous
     # commits, as deployed, the one VACUUM does).
     if store.dialect == "postgresql":
+        from tests.support.postgres import vacuum_until_all_visible  # bench/web.py's server
+
         store.analyze()
-        _vacuum_until_all_visible(store)
+        vacuum_until_all_visible(store.engine)
     else:
         with store.engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")

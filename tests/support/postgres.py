@@ -8,10 +8,12 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-__all__ = ["PostgresServer", "find_pg_bin"]
+__all__ = ["PostgresServer", "find_pg_bin", "vacuum_until_all_visible"]
 
 
 def find_pg_bin() -> Path | None:
@@ -124,3 +126,17 @@ class PostgresServer:
             capture_output=True,
         )
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def vacuum_until_all_visible(engine: Any, table: str = "assessment") -> None:
+    """VACUUM ``table`` until every page is all-visible (index-only scans skip the heap).
+
+    This throwaway server commits asynchronously (``synchronous_commit=off``), and VACUUM
+    marks a page all-visible only once the commits of its rows are on disk: right after a
+    load one pass is not always enough. With synchronous commits, as deployed, it is."""
+    query = f"SELECT relallvisible >= relpages FROM pg_class WHERE relname = '{table}'"
+    deadline = time.monotonic() + 60
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        while not conn.exec_driver_sql(query).scalar() and time.monotonic() < deadline:
+            time.sleep(0.3)
+            conn.exec_driver_sql(f'VACUUM "{table}"')

@@ -5,7 +5,6 @@ scans a whole operation."""
 from __future__ import annotations
 
 import random
-import time
 from typing import Any
 
 import pytest
@@ -16,6 +15,7 @@ from safeguard.authz import Actor, Role
 from safeguard.store.db import Store
 from safeguard.store.models import Base
 from safeguard.web.queries import subject_doc, triage_queue
+from tests.support.postgres import vacuum_until_all_visible
 
 ANALYST = Actor(1, "analyst", Role.ANALYST)
 
@@ -92,15 +92,6 @@ def test_queue_and_subject_lookups_use_indexes(sqlite_store: Store) -> None:
     assert subject_doc(sqlite_store, "op", ANALYST, first.label)["label"] == first.label
 
 
-def _vacuum_until_all_visible(store: Store) -> None:
-    query = "SELECT relallvisible = relpages FROM pg_class WHERE relname = 'assessment'"
-    deadline = time.monotonic() + 30
-    with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        while not conn.exec_driver_sql(query).scalar() and time.monotonic() < deadline:
-            time.sleep(0.3)
-            conn.exec_driver_sql("VACUUM assessment")
-
-
 def test_postgres_walks_the_queue_with_index_only_scans(store: Store) -> None:
     """On PostgreSQL a page's walk reads index entries only (migration 0006; Store.analyze
     vacuums the assessments): before, it fetched the heap row of every entry it walked past."""
@@ -110,10 +101,7 @@ def test_postgres_walks_the_queue_with_index_only_scans(store: Store) -> None:
 
     _world(store, 3000)
     store.analyze()
-    # The test server commits asynchronously, and VACUUM marks a page all-visible only once
-    # the commits of its rows are on disk: vacuum again until it has (with synchronous
-    # commits, as deployed, Store.analyze's one VACUUM does).
-    _vacuum_until_all_visible(store)
+    vacuum_until_all_visible(store.engine)  # the test server commits asynchronously
     cases = [(QueueFilter(), "ix_assessment_queue_in_force"),
              (QueueFilter(force="kent"), "ix_assessment_queue_force")]  # fmt: skip
     with store.engine.connect() as conn:
