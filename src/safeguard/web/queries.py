@@ -183,18 +183,18 @@ def _package_refs(actor: Actor) -> Select[Any]:
     )
 
 
-@lru_cache(maxsize=64)
-def _cached(role: authz.Role) -> tuple[Select[Any], Select[Any]]:
-    """The statements of an actor not bound to a force (what they may see depends only on
-    the role): built once."""
-    actor = Actor(0, "", role)
+@lru_cache(maxsize=256)
+def _cached(role: authz.Role, scopes: frozenset[str] | None) -> tuple[Select[Any], Select[Any]]:
+    """The statements of an actor not bound to a force, built once: what such an actor may
+    see depends only on their role and their token's scopes (:func:`safeguard.authz.may`)."""
+    actor = Actor(0, "", role, None, scopes)
     return _subject_statement(actor), _package_refs(actor)
 
 
 def _statements(actor: Actor) -> tuple[Select[Any], Select[Any]]:
     if actor.is_force_bound:  # the need-to-know clause names the force: built each time
         return _subject_statement(actor), _package_refs(actor)
-    return _cached(actor.role)
+    return _cached(actor.role, actor.scopes)
 
 
 def subject_doc(store: Store, operation: str, actor: Actor, label: str) -> dict[str, Any]:
