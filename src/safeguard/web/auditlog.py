@@ -84,7 +84,8 @@ class AuditWriter:
                 last = _Batch(time.monotonic())
                 self._batches.append(last)
             last.events.append(event)
-            self._ready.notify()
+            if len(last.events) in (1, MAX_BATCH):  # a batch to take, or one to take now:
+                self._ready.notify()  # otherwise the writer waits out its linger undisturbed
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
                 self._thread.start()

@@ -210,24 +210,22 @@ def subject_doc(store: Store, operation: str, actor: Actor, label: str) -> dict[
             raise NotFoundError(f"no subject {label!r} in operation {operation!r}")
         evidence = subject_evidence(s, row.id, row.operation_id)
         refs = sorted(conn.execute(refs_q, {"subject": row.id}).scalars())
-    doc: dict[str, Any] = {"id": row.id, "label": row.label, "operation_id": row.operation_id}
-    doc |= {"accounts": evidence["accounts"], "links": evidence["links"]}
-    doc["network"] = network_doc(row if row.network is not None else None)
-    doc["actions"] = evidence["actions"]
-    doc["packages"] = refs
-    doc["assessment"] = (
-        {"tier": row.tier, "score": row.score, "reasons": row.reasons,
-         "deconfliction": row.deconfliction}
-        if row.assessment is not None
-        else None
-    )  # fmt: skip
-    doc["attribution"] = (
-        {"country": row.country, "force_id": row.force_id, "rocu": row.rocu,
-         "confidence": row.confidence, "evidence": row.evidence}
-        if row.attribution is not None
-        else None
-    )  # fmt: skip
-    return doc
+    assessment = {"tier": row.tier, "score": row.score, "reasons": row.reasons,
+                  "deconfliction": row.deconfliction}  # fmt: skip
+    attribution = {"country": row.country, "force_id": row.force_id, "rocu": row.rocu,
+                   "confidence": row.confidence, "evidence": row.evidence}  # fmt: skip
+    return {
+        "id": row.id,
+        "label": row.label,
+        "operation_id": row.operation_id,
+        "accounts": evidence["accounts"],
+        "links": evidence["links"],
+        "network": network_doc(row if row.network is not None else None),
+        "actions": evidence["actions"],
+        "packages": refs,
+        "assessment": assessment if row.assessment is not None else None,
+        "attribution": attribution if row.attribution is not None else None,
+    }
 
 
 def _package_query(actor: Actor) -> Any:
