@@ -91,7 +91,7 @@ def populate(url: str, n: int) -> dict[str, int]:
     """Bulk-insert the world; returns rows per table."""
     from sqlalchemy import insert
 
-    from safeguard.assess.queue import copy_attribution
+    from safeguard.assess.queue import copy_attribution, copy_roles
     from safeguard.refdata import uk
     from safeguard.store.db import Store
     from safeguard.store.models import Base
@@ -120,6 +120,7 @@ def populate(url: str, n: int) -> dict[str, int]:
             if pending[t]:
                 conn.execute(insert(tables[t]), pending[t])
         copy_attribution(conn, 1)  # what the attribute and assess stages write
+        copy_roles(conn, 1)  # and the network's rebuild
     # Planner statistics, as a store has once autovacuum (or SQLite's optimize) has run: right
     # after a bulk load PostgreSQL has none and picked a 13 s plan for the queue at 10k.
     # Store.analyze, which every pipeline stage run ends with, also vacuums the assessments.

@@ -17,7 +17,7 @@ from safeguard.assess.facts import SubjectFacts
 from safeguard.assess.lexicon import load_lexicon
 from safeguard.assess.load import RegisterHit, SubjectInputs, load_inputs
 from safeguard.assess.overrides import ActiveOverride, active_overrides
-from safeguard.assess.queue import QUEUE_COLUMNS, copy_attribution, queue_columns
+from safeguard.assess.queue import QUEUE_COLUMNS, copy_attribution, copy_roles, queue_columns
 from safeguard.assess.reasons import ReasonSink
 from safeguard.assess.ruleset import Ruleset, load_ruleset, read_ruleset
 from safeguard.assess.versions import run_inputs
@@ -178,6 +178,7 @@ def _write(
     conn.execute(delete(Assessment).where(Assessment.operation_id == op_id))
     bulk_insert(conn, Assessment.__tablename__, _COLUMNS, rows)
     copy_attribution(conn, op_id)
+    copy_roles(conn, op_id)
     conn.execute(delete(CheckMatch).where(CheckMatch.operation_id == op_id))
     bulk_insert(
         conn,

@@ -9,7 +9,8 @@ is a walk along ``ix_assessment_queue_in_force`` (migration 0003) that reads the
 compact queue columns (label, accounts, flags, top reasons, written by the assess stage), not
 its reasons document; only the page's rows are then joined to their attribution. A filter by
 force, ROCU or confidence reads the assessment's copies of the attribution (migration 0004,
-:func:`copy_attribution`), and a force's page walks ``ix_assessment_queue_force``.
+:func:`copy_attribution`), and a force's page walks ``ix_assessment_queue_force``; a filter by
+network role reads its copy of the roles (migration 0007, :func:`copy_roles`).
 
 A statement is built once per shape (which filters are given, the order, whether there is a
 limit and an offset) with the filter's values as bound parameters: building and keying a
@@ -31,7 +32,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     cast,
-    exists,
     false,
     func,
     or_,
@@ -60,6 +60,7 @@ __all__ = [
     "QueueEntry",
     "QueueFilter",
     "copy_attribution",
+    "copy_roles",
     "queue",
     "queue_columns",
     "queue_entries",
@@ -201,8 +202,7 @@ def _assessment_terms(s: _Shape) -> list[Any]:
     terms += _yes_no(Assessment.override_tier.is_not(None), overridden)
     terms += _yes_no(Assessment.facts_changed.is_(True), facts_changed)
     if "role" in s.given:
-        roles = cast(SubjectNetwork.roles, Text).like(_text("role"), escape="\\")
-        terms.append(exists().where(SubjectNetwork.subject_id == Assessment.subject_id, roles))
+        terms.append(Assessment.queue_roles.like(_text("role"), escape="\\"))
     return terms
 
 
@@ -241,6 +241,20 @@ def copy_attribution(conn: Connection | Session, op_id: int) -> None:
             queue_rocu=of_subject(func.lower(Attribution.rocu)),
             queue_confidence=of_subject(Attribution.confidence),
         )
+    )
+
+
+def copy_roles(conn: Connection | Session, op_id: int) -> None:
+    """Copy each assessed subject's network roles (their JSON text) onto its assessment row,
+    for the queue's role filter: after the network is rebuilt and after the assessments are
+    replaced. A subject outside the network gets none."""
+    roles = select(cast(SubjectNetwork.roles, Text)).where(
+        SubjectNetwork.subject_id == Assessment.subject_id
+    )
+    conn.execute(
+        update(Assessment)
+        .where(Assessment.operation_id == op_id)
+        .values(queue_roles=roles.scalar_subquery())
     )
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy import Connection, text
 
+from safeguard.assess.queue import copy_roles
 from safeguard.resolve.load import raw_rows
 from safeguard.resolve.network import NetworkMetrics, Transfers, network_metrics
 from safeguard.store.bulk import bulk_insert, json_text
@@ -129,7 +130,8 @@ def _write(
 
 
 def rebuild_network(conn: Connection, op_id: int) -> NetworkSummary:
-    """Replace the operation's ``subject_network`` rows from its current subjects."""
+    """Replace the operation's ``subject_network`` rows from its current subjects (and the
+    assessments' copies of their roles)."""
     conn.execute(text("DELETE FROM subject_network WHERE operation_id = :op"), {"op": op_id})
     subject_ids, index = _subject_index(conn, op_id)
     metrics = network_metrics(len(subject_ids), _transfers(conn, op_id, index))
@@ -139,5 +141,6 @@ def rebuild_network(conn: Connection, op_id: int) -> NetworkSummary:
         if account_id in index:
             firsts[index[account_id]] += n
     _write(conn, op_id, subject_ids, metrics, firsts)
+    copy_roles(conn, op_id)  # the queue's role filter reads the assessments' copies
     communities = int(metrics.community.max()) if len(subject_ids) else 0
     return NetworkSummary(len(subject_ids), metrics.edges, max(communities, 0), source)

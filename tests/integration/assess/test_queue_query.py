@@ -15,6 +15,7 @@ from safeguard.assess.queue import (
     QUEUE_COLUMNS,
     QueueFilter,
     copy_attribution,
+    copy_roles,
     queue_columns,
     queue_entries,
 )
@@ -105,6 +106,7 @@ def world(module_store: Store) -> Iterator[tuple[Store, list[Row]]]:
         for name in ("subject", "assessment", "attribution", "subject_network"):
             conn.execute(insert(t[name]), tables[name])
         copy_attribution(conn, 1)  # as the attribute and assess stages do
+        copy_roles(conn, 1)  # as the network's rebuild and the assess stage do
     yield module_store, rows
 
 

@@ -120,3 +120,21 @@ def test_the_queue_filters_on_the_attribution_the_attribute_stage_last_wrote(
         )
     attribute.attribute_subjects(store, cfg, "op")
     assert alone in labels("gwent") and alone not in labels("south-wales")
+
+
+def test_the_queue_filters_on_the_roles_the_network_last_had(store: Store, tmp_path: Path) -> None:
+    """The queue's role filter reads the assessment's copy of the network roles: a re-run of
+    resolve that rebuilds the network (without assessing) moves a subject into the filter."""
+    b, cfg = _op(store, tmp_path)
+
+    def labels(role: str) -> list[str]:
+        with store.session() as s:
+            return [e.label for e in queue_entries(s, b.op_id, QueueFilter(role=role))]
+
+    alone = _state(store, b)["alone"][0]
+    assert labels("first-uploader") == []
+    b.transfer("alone", "upload", None, "never-seen-before", day=0)
+    run(store, cfg, "op")
+    assert _state(store, b)["alone"] == (alone, "south-wales", True), "the subject is kept"
+    assert labels("first-uploader") == [alone]
+    assert labels("distributor") == []

@@ -228,3 +228,7 @@ class Assessment(Base):
     queue_force_id: Mapped[str | None] = mapped_column(String(60), nullable=True)
     queue_rocu: Mapped[str | None] = mapped_column(String(80), nullable=True)
     queue_confidence: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    #: A copy of the subject's network roles as JSON text (None: not in the network), which
+    #: the queue's role filter reads along its walk; the network's rebuild and the assess
+    #: stage keep it current (``assess.queue.copy_roles``; migration 0007).
+    queue_roles: Mapped[str | None] = mapped_column(Text, nullable=True)
