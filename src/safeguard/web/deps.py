@@ -100,7 +100,7 @@ def _bearer(request: Request) -> str | None:
 
 
 def _token_actor(request: Request, state: WebState, token: str) -> Actor:
-    with state.store.session() as s:
+    with state.store.reading() as s:
         found = token_actor(s, token, client_of(request))
     if found is None:
         raise HTTPException(401, "invalid, expired or revoked token")
@@ -119,7 +119,7 @@ async def _session_actor(request: Request, state: WebState) -> Actor | None:
     cookie = request.cookies.get(COOKIE)
     if not cookie:
         return None
-    with state.store.session() as s:
+    with state.store.reading() as s:
         found = session_actor(s, cookie, client_of(request))
     if found is None:
         return None

@@ -1,4 +1,5 @@
-"""Read-only queries behind the web pages and API (the routes stay thin).
+"""Read-only queries behind the web pages and API (the routes stay thin), each through
+:meth:`Store.reading` (no transaction).
 
 Each query that lists subjects or packages takes the actor and filters in SQL with
 :mod:`safeguard.authz`; a record the actor may not see is not found.
@@ -90,7 +91,7 @@ class PackageItem:
 
 
 def operation_names(store: Store) -> list[str]:
-    with store.session() as s:
+    with store.reading() as s:
         return list(s.scalars(select(Operation.name).order_by(Operation.name)))
 
 
@@ -119,7 +120,7 @@ def triage_queue(
     if not 1 <= limit <= MAX_PAGE or offset < 0:
         raise ValueError(f"limit is 1..{MAX_PAGE} and offset >= 0")
     forces = uk.forces()
-    with store.session() as s:
+    with store.reading() as s:
         op_id = find_operation_id(s, operation)
         if op_id is None:
             raise NotFoundError(f"no operation named {operation!r}")
@@ -202,7 +203,7 @@ def subject_doc(store: Store, operation: str, actor: Actor, label: str) -> dict[
     assessment, attribution and packages; :class:`NotFoundError` also when the actor may not
     see it (or the operation does not exist)."""
     subject_q, refs_q = _statements(actor)
-    with store.session() as s:
+    with store.reading() as s:
         conn = s.connection()
         row = conn.execute(subject_q, {"op": operation, "label": label}).first()
         if row is None:
@@ -280,14 +281,14 @@ def package_list(
         q = q.where((IntelPackage.force_id == force) | (IntelPackage.recipient_id == force))
     q = q.order_by(IntelPackage.tier, IntelPackage.reference).limit(limit).offset(offset)
     forces = uk.forces()
-    with store.session() as s:
+    with store.reading() as s:
         return [_package_item(r, forces) for r in s.execute(q).all()]
 
 
 def find_package(store: Store, actor: Actor, reference: str) -> PackageItem:
     """One package by reference, or :class:`NotFoundError` (also when it is another force's)."""
     q = _package_query(actor).where(IntelPackage.reference == reference)
-    with store.session() as s:
+    with store.reading() as s:
         row = s.execute(q).first()
     if row is None:
         raise NotFoundError(f"no package {reference!r}")
