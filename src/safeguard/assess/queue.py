@@ -34,6 +34,7 @@ from sqlalchemy import (
     cast,
     false,
     func,
+    literal_column,
     or_,
     select,
     update,
@@ -206,8 +207,15 @@ def _assessment_terms(s: _Shape) -> list[Any]:
     return terms
 
 
+#: The deconfliction of a subject no register knows, written into the statement (not bound):
+#: PostgreSQL then estimates the term from the column's statistics (it took the default
+#: 0.5 % for the old text cast, and sorted 95,000 rows for a 50-row page), and both
+#: databases can match it to ``ix_assessment_queue_deconflicted``.
+_NO_DECONFLICTION: Any = literal_column("'[]'")
+
+
 def _has_deconfliction() -> Any:
-    return ~cast(Assessment.deconfliction, Text).in_(["[]", ""])
+    return Assessment.deconfliction != _NO_DECONFLICTION
 
 
 def _attribution_terms(s: _Shape) -> list[Any]:

@@ -188,6 +188,16 @@ class Assessment(Base):
             sqlite_where=text("override_tier IS NOT NULL"),
             postgresql_where=text("override_tier IS NOT NULL"),
         ),
+        # Created by migration 0007 (partial): the deconflicted subjects' own walk.
+        Index(
+            "ix_assessment_queue_deconflicted",
+            "operation_id",
+            text("coalesce(override_tier, tier)"),
+            text("score DESC"),
+            "subject_label",
+            sqlite_where=text("deconfliction != '[]'"),
+            postgresql_where=text("deconfliction != '[]'"),
+        ),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
