@@ -69,6 +69,7 @@ def test_queue_and_subject_lookups_use_indexes(sqlite_store: Store) -> None:
               (QueueFilter(tiers=("1", "3")), "priority", in_force),
               (QueueFilter(tiers=("2",)), "priority", in_force),
               (QueueFilter(overridden=True), "priority", "ix_assessment_queue_overridden"),
+              (QueueFilter(deconfliction=True), "priority", "ix_assessment_queue_deconflicted"),
               (QueueFilter(force="kent"), "priority", force),
               (QueueFilter(force="kent", tiers=("1",)), "priority", force),
               (QueueFilter(), "score", "ix_assessment_queue_score"),
