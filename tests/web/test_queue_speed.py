@@ -4,6 +4,7 @@ scans a whole operation."""
 
 from __future__ import annotations
 
+import itertools
 import random
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlalchemy import insert
 
 from safeguard.assess.queue import QueueFilter, queue_query
 from safeguard.authz import Actor, Role
+from safeguard.errors import NotFoundError
 from safeguard.store.db import Store
 from safeguard.store.models import Base
 from safeguard.web.queries import subject_doc, triage_queue
@@ -57,6 +59,19 @@ def test_queue_pages_are_in_priority_order_with_account_counts(store: Store) -> 
     assert got == expected
 
 
+def test_an_empty_queue_is_a_page_and_an_unknown_operation_is_not_found(store: Store) -> None:
+    """The page looks its operation up by name in the same statement; an empty page then
+    tells "no such operation" from "nothing in the queue"."""
+    _world(store, 10)
+    with store.transaction() as conn:
+        conn.execute(insert(Base.metadata.tables["operation"]), [{"id": 2, "name": "quiet"}])
+    assert triage_queue(store, "quiet", ANALYST) == []
+    assert len(triage_queue(store, "op", ANALYST)) == 10
+    assert triage_queue(store, "op", ANALYST, offset=10) == []
+    with pytest.raises(NotFoundError, match="no operation named 'nope'"):
+        triage_queue(store, "nope", ANALYST)
+
+
 def _plan(store: Store, sql: str) -> str:
     with store.engine.connect() as conn:
         return " | ".join(str(r[-1]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
@@ -74,8 +89,9 @@ def test_queue_and_subject_lookups_use_indexes(sqlite_store: Store) -> None:
               (QueueFilter(force="kent", tiers=("1",)), "priority", force),
               (QueueFilter(), "score", "ix_assessment_queue_score"),
               (QueueFilter(), "label", "ix_assessment_queue_label")]  # fmt: skip
-    for where, sort, index in shapes:
-        q = queue_query(1, where, actor=ANALYST, limit=50, offset=10_000, sort=sort)
+    ops: tuple[int | str, ...] = (1, "op")  # the operation by id or by name
+    for (where, sort, index), op in itertools.product(shapes, ops):
+        q = queue_query(op, where, actor=ANALYST, limit=50, offset=10_000, sort=sort)
         sql = str(q.compile(sqlite_store.engine, compile_kwargs={"literal_binds": True}))
         plan = _plan(sqlite_store, sql)
         # SQLite before 3.41 does not call an index on an expression covering, but it reads

@@ -50,6 +50,7 @@ from safeguard.store.models import (
     AccountMaterial,
     Assessment,
     Attribution,
+    Operation,
     Subject,
     SubjectAccount,
     SubjectNetwork,
@@ -155,12 +156,15 @@ class _Shape:
     limited: bool
     offset: bool
     sort: str
+    by_name: bool  # the operation is given by name (looked up in the statement), not id
 
 
 _TEXT = ("label", "flag", "role", "force", "rocu", "confidence")
 
 
-def _shape(f: QueueFilter, may_view: bool, limited: bool, offset: bool, sort: str) -> _Shape:
+def _shape(
+    f: QueueFilter, may_view: bool, limited: bool, offset: bool, *, sort: str, by_name: bool
+) -> _Shape:
     if sort not in SORTS:
         raise ValueError(f"sort is one of {', '.join(SORTS)}, not {sort!r}")
     return _Shape(
@@ -172,12 +176,13 @@ def _shape(f: QueueFilter, may_view: bool, limited: bool, offset: bool, sort: st
         limited=limited,
         offset=offset,
         sort=sort,
+        by_name=by_name,
     )
 
 
-def _params(f: QueueFilter, op_id: int, limit: int | None, offset: int) -> dict[str, Any]:
+def _params(f: QueueFilter, op: int | str, limit: int | None, offset: int) -> dict[str, Any]:
     """The bound values of :func:`_statement`'s parameters for ``f``."""
-    values: dict[str, Any] = {"op": op_id, "limit": limit, "offset": offset}
+    values: dict[str, Any] = {"op": op, "limit": limit, "offset": offset}
     if f.tiers:
         values["tiers"] = sorted(set(f.tiers))
     values["label"] = f.label
@@ -287,6 +292,13 @@ def _order(sort: str, tier: Any, score: Any, label: Any) -> tuple[Any, ...]:
     return (tier, score.desc(), label)
 
 
+def _operation(s: _Shape) -> Any:
+    """The operation's id: bound, or looked up by its bound name (one round trip fewer)."""
+    if not s.by_name:
+        return bindparam("op", type_=Integer())
+    return select(Operation.id).where(Operation.name == _text("op")).scalar_subquery()
+
+
 def _page(s: _Shape, actor: Actor | None) -> Select[Any]:
     """The page's assessment ids in order (limit and offset are bound parameters)."""
     q = select(
@@ -294,7 +306,7 @@ def _page(s: _Shape, actor: Actor | None) -> Select[Any]:
         tier_in_force().label("tier"),
         Assessment.score,
         Assessment.subject_label,
-    ).where(Assessment.operation_id == bindparam("op"), *_assessment_terms(s))
+    ).where(Assessment.operation_id == _operation(s), *_assessment_terms(s))
     if actor is not None:
         q = q.where(authz.subject_filter(actor, Assessment.subject_id))
     elif not s.may_view:
@@ -348,20 +360,22 @@ def _cached(shape: _Shape) -> Select[Any]:
 
 
 def _statement(
-    where: QueueFilter, actor: Actor | None, limit: int | None, offset: int, sort: str
-) -> Select[Any]:
+    op: int | str, where: QueueFilter, actor: Actor | None, limit: int | None, *, offset: int,
+    sort: str,
+) -> Select[Any]:  # fmt: skip
     """The statement for this filter, order and page (parameters unbound). Statements are
     built once per shape; a force officer's, whose need-to-know clause names their force,
     is built for the request."""
     may_view = actor is None or authz.may(actor, "subjects.view")
-    shape = _shape(where, may_view, limit is not None, bool(offset), sort)
+    by_name = isinstance(op, str)
+    shape = _shape(where, may_view, limit is not None, bool(offset), sort=sort, by_name=by_name)
     if actor is not None and may_view and actor.is_force_bound:
         return _build(shape, actor)
     return _cached(shape)
 
 
 def queue_query(
-    op_id: int,
+    op: int | str,
     where: QueueFilter,
     *,
     actor: Actor | None = None,
@@ -370,8 +384,8 @@ def queue_query(
     sort: str = "priority",
 ) -> Select[Any]:
     """The queue's statement with its values bound (to show or explain it)."""
-    stmt = _statement(where, actor, limit, offset, sort)
-    return stmt.params(_params(where, op_id, limit, offset))
+    stmt = _statement(op, where, actor, limit, offset=offset, sort=sort)
+    return stmt.params(_params(where, op, limit, offset))
 
 
 def _entry(row: Any) -> QueueEntry:
@@ -397,7 +411,7 @@ def _entry(row: Any) -> QueueEntry:
 
 def queue_entries(
     session: Session,
-    op_id: int,
+    op: int | str,
     where: QueueFilter = QueueFilter(),
     *,
     actor: Actor | None = None,
@@ -406,9 +420,10 @@ def queue_entries(
     sort: str = "priority",
 ) -> list[QueueEntry]:
     """The queue's rows the filter keeps (and ``actor``, when given, may see), in priority
-    order: all of them, or one page."""
-    stmt = _statement(where, actor, limit, offset, sort)
-    rows = session.connection().execute(stmt, _params(where, op_id, limit, offset))
+    order: all of them, or one page. ``op`` is the operation's id or its name (none when
+    there is no operation of that name)."""
+    stmt = _statement(op, where, actor, limit, offset=offset, sort=sort)
+    rows = session.connection().execute(stmt, _params(where, op, limit, offset))
     return [_entry(r) for r in rows]
 
 

@@ -121,12 +121,12 @@ def triage_queue(
         raise ValueError(f"limit is 1..{MAX_PAGE} and offset >= 0")
     forces = uk.forces()
     with store.reading() as s:
-        op_id = find_operation_id(s, operation)
-        if op_id is None:
-            raise NotFoundError(f"no operation named {operation!r}")
         rows = queue_entries(
-            s, op_id, where or QueueFilter(), actor=actor, limit=limit, offset=offset, sort=sort
-        )
+            s, operation, where or QueueFilter(), actor=actor, limit=limit, offset=offset,
+            sort=sort,
+        )  # fmt: skip
+        if not rows and find_operation_id(s, operation) is None:
+            raise NotFoundError(f"no operation named {operation!r}")
     return [_queue_item(e, forces) for e in rows]
 
 
