@@ -53,7 +53,7 @@ def serve_command(
     _check_binding(host, tls_cert, tls_key)
     import uvicorn
 
-    from safeguard.web.app import WORKER_ENV, create_app
+    from safeguard.web.app import WORKER_ENV, create_app, settle_for_serving
 
     tls = tls_cert is not None
     if workers > 1:  # each process builds its app from the environment (uvicorn's factory)
@@ -63,7 +63,7 @@ def serve_command(
         os.environ.update(zip(WORKER_ENV, ("1" if tls else "0", str(workers)), strict=True))
         app: Any = "safeguard.web.app:worker_app"
     else:
-        app = create_app(settings(), tls=tls)
+        app = settle_for_serving(create_app(settings(), tls=tls))
     scheme = "https" if tls else "http"
     url = f"{scheme}://[{host}]:{port}/" if ":" in host else f"{scheme}://{host}:{port}/"
     if as_json:
